@@ -1,0 +1,57 @@
+# Marginal value of alignment vs cooperation work: priors -> marginal values -> Sobol -> report.
+#
+#   snakemake --cores all                          # every worldview in config/config.yaml
+#   snakemake --cores all --configfile other.yaml  # another set of worldviews
+#
+# Rules are thin adapters around the `agi-interventions` command of the installed package.
+
+import json
+
+from snakemake.utils import min_version, validate
+
+from agi_interventions.priors import PriorError, load_worldview
+
+
+min_version("8.20")
+
+
+configfile: "config/config.yaml"
+
+
+validate(config, "config/schema/config.schema.yaml")
+
+# Prior files are validated before any rule runs; every problem is listed at once.
+_problems = []
+for _name, _path in config["worldviews"].items():
+    try:
+        load_worldview(_path, name=_name)
+    except PriorError as _err:
+        _problems.extend(_err.problems)
+if _problems:
+    raise ValueError("invalid prior file(s):\n  " + "\n  ".join(_problems))
+
+# Jobs import the package from this checkout, so they also work inside the conda environment
+# of envs/pipeline.yaml (which holds only the dependencies).
+shell.prefix(f'export PYTHONPATH="{workflow.basedir}/src${{{{PYTHONPATH:+:$PYTHONPATH}}}}"; ')
+
+WORLDVIEWS = list(config["worldviews"])
+
+
+wildcard_constraints:
+    worldview="|".join(WORLDVIEWS),
+
+
+report: "report/workflow.rst"
+
+
+include: "rules/core.smk"
+
+
+rule all:
+    input:
+        expand(
+            "results/{worldview}/{name}",
+            worldview=WORLDVIEWS,
+            name=["report.html", "sobol.csv", "ranking.csv", "pairwise.csv", "diagnostics.csv"],
+        ),
+    default_target: True

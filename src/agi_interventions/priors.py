@@ -1,0 +1,517 @@
+"""Prior distributions over the model inputs: parsing, validation and inverse CDFs.
+
+A worldview file is YAML::
+
+    description: free text shown in the report
+    parametrisation: fractions        # or rest_of_world (consistent by construction)
+    parameters:
+      U_B: {dist: uniform, low: 1, high: 3, note: why this prior}
+      F_V: {dist: loguniform, low: 0.01, high: 0.5}
+      ...
+
+Families and their arguments (``note`` is optional everywhere):
+
+==============  ==========================================================================
+``fixed``       ``value``
+``uniform``     ``low``, ``high``
+``loguniform``  ``low``, ``high`` (``0 < low < high``)
+``normal``      ``mean``, ``sd`` — or ``ci90: [q05, q95]``
+``truncnormal`` ``mean``, ``sd``, ``low``, ``high`` (``mean``/``sd`` of the untruncated normal)
+``lognormal``   ``mu``, ``sigma`` (of the logarithm) — or ``ci90: [q05, q95]``
+``beta``        ``a``, ``b``, optional ``low`` (0), ``high`` (1) to rescale
+``triangular``  ``low``, ``mode``, ``high``
+``pert``        ``low``, ``mode``, ``high``, optional ``lamb`` (4)
+==============  ==========================================================================
+
+Every problem found is reported at once, each naming the file, the parameter and the fault.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+from scipy import stats
+
+from agi_interventions.parameters import (
+    DERIVED_BY_REST_OF_WORLD,
+    PARAMETERS,
+    REST_OF_WORLD,
+    ParameterSpec,
+)
+
+logger = logging.getLogger(__name__)
+
+#: z such that Phi(z) = 0.95: a 90% central interval is mean +- Z90 sd.
+Z90 = float(stats.norm.ppf(0.95))
+
+PARAMETRISATIONS = ("fractions", "rest_of_world")
+
+
+class PriorError(ValueError):
+    """A worldview file is unreadable or describes invalid priors.
+
+    Parameters
+    ----------
+    problems
+        One message per problem, each naming the file and, where relevant, the parameter.
+    """
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+@dataclass(frozen=True)
+class Prior:
+    """A validated prior for one parameter.
+
+    Attributes
+    ----------
+    name
+        Parameter key.
+    family
+        Distribution family (``fixed``, ``uniform``, ...).
+    args
+        The arguments as written in the file (after ``ci90`` is kept as given).
+    note
+        Why this prior; shown in the report.
+    dist
+        Frozen scipy distribution, or None for ``fixed``.
+    value
+        The constant of a ``fixed`` prior, else None.
+    """
+
+    name: str
+    family: str
+    args: dict[str, Any]
+    note: str = ""
+    dist: Any = None
+    value: float | None = None
+
+    @property
+    def is_fixed(self) -> bool:
+        """Whether the parameter is a constant (left out of sensitivity analysis)."""
+        return self.dist is None
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        """Map unit-interval points through the inverse CDF.
+
+        Parameters
+        ----------
+        u
+            Points in (0, 1).
+
+        Returns
+        -------
+        numpy.ndarray
+            Quantiles of the prior (the constant for ``fixed``).
+        """
+        u = np.asarray(u, dtype=np.float64)
+        if self.dist is None:
+            return np.full(u.shape, self.value, dtype=np.float64)
+        return np.asarray(self.dist.ppf(u), dtype=np.float64)
+
+    def support(self) -> tuple[float, float]:
+        """Return the smallest and largest value the prior can produce."""
+        if self.dist is None:
+            return float(self.value), float(self.value)  # type: ignore[arg-type]
+        low, high = self.dist.support()
+        return float(low), float(high)
+
+    def quantiles(self, q: np.ndarray | list[float]) -> np.ndarray:
+        """Return prior quantiles at probabilities ``q``."""
+        return self.ppf(np.asarray(q, dtype=np.float64))
+
+    def describe(self) -> str:
+        """Return a compact text such as ``uniform(low=1, high=3)``."""
+        inner = ", ".join(f"{k}={_short(v)}" for k, v in self.args.items())
+        return f"{self.family}({inner})"
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_short(v) for v in value) + "]"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Worldview:
+    """A named set of priors over the model inputs.
+
+    Attributes
+    ----------
+    name
+        Worldview name (the key in ``config.yaml``).
+    path
+        File the priors came from.
+    description
+        Free text from the file.
+    parametrisation
+        ``fractions`` (priors on ``F_V``, ``F_CV``, ``F_CnotV``) or ``rest_of_world`` (priors on
+        ``R_V``, ``R_CV``, ``R_CnotV``; the fractions are derived and always consistent).
+    priors
+        Prior per input parameter, in canonical order.
+    """
+
+    name: str
+    path: Path
+    description: str
+    parametrisation: str
+    priors: dict[str, Prior] = field(default_factory=dict)
+
+    @property
+    def uncertain(self) -> list[str]:
+        """Names of the inputs whose prior is not ``fixed``, in canonical order."""
+        return [name for name, prior in self.priors.items() if not prior.is_fixed]
+
+    @property
+    def inputs(self) -> list[str]:
+        """Names of all sampled inputs (canonical order, rest-of-world ones if used)."""
+        return list(self.priors)
+
+
+# --------------------------------------------------------------------------- families
+
+
+def _pert(low: float, mode: float, high: float, lamb: float = 4.0) -> Any:
+    span = high - low
+    alpha = 1.0 + lamb * (mode - low) / span
+    beta = 1.0 + lamb * (high - mode) / span
+    return stats.beta(alpha, beta, loc=low, scale=span)
+
+
+def _normal(args: Mapping[str, Any]) -> Any:
+    if "ci90" in args:
+        q05, q95 = args["ci90"]
+        return stats.norm((q05 + q95) / 2.0, (q95 - q05) / (2.0 * Z90))
+    return stats.norm(args["mean"], args["sd"])
+
+
+def _lognormal(args: Mapping[str, Any]) -> Any:
+    if "ci90" in args:
+        q05, q95 = args["ci90"]
+        mu = (math.log(q05) + math.log(q95)) / 2.0
+        sigma = (math.log(q95) - math.log(q05)) / (2.0 * Z90)
+    else:
+        mu, sigma = args["mu"], args["sigma"]
+    return stats.lognorm(s=sigma, scale=math.exp(mu))
+
+
+def _truncnormal(args: Mapping[str, Any]) -> Any:
+    mean, sd = args["mean"], args["sd"]
+    return stats.truncnorm((args["low"] - mean) / sd, (args["high"] - mean) / sd, mean, sd)
+
+
+@dataclass(frozen=True)
+class _Family:
+    required: tuple[frozenset[str], ...]  # alternative required argument sets
+    optional: frozenset[str]
+    build: Callable[[Mapping[str, Any]], Any]
+    check: Callable[[Mapping[str, Any]], list[str]]
+
+
+def _check_low_high(a: Mapping[str, Any]) -> list[str]:
+    return [] if a["low"] < a["high"] else [f"needs low < high (got {a['low']}, {a['high']})"]
+
+
+def _check_positive(*keys: str) -> Callable[[Mapping[str, Any]], list[str]]:
+    def check(a: Mapping[str, Any]) -> list[str]:
+        return [f"needs {k} > 0 (got {a[k]})" for k in keys if k in a and not a[k] > 0]
+
+    return check
+
+
+def _check_ci90(positive: bool) -> Callable[[Mapping[str, Any]], list[str]]:
+    def check(a: Mapping[str, Any]) -> list[str]:
+        if "ci90" not in a:
+            return []
+        q05, q95 = a["ci90"]
+        problems = [] if q05 < q95 else [f"ci90 needs q05 < q95 (got {a['ci90']})"]
+        if positive and not q05 > 0:
+            problems.append(f"ci90 of a lognormal needs positive bounds (got {a['ci90']})")
+        return problems
+
+    return check
+
+
+def _combine(*checks: Callable[[Mapping[str, Any]], list[str]]):
+    def check(a: Mapping[str, Any]) -> list[str]:
+        return [p for c in checks for p in c(a)]
+
+    return check
+
+
+def _check_mode(a: Mapping[str, Any]) -> list[str]:
+    if not a["low"] < a["high"]:
+        return [f"needs low < high (got {a['low']}, {a['high']})"]
+    if not a["low"] <= a["mode"] <= a["high"]:
+        return [f"needs low <= mode <= high (got {a['low']}, {a['mode']}, {a['high']})"]
+    return []
+
+
+def _check_truncnormal(a: Mapping[str, Any]) -> list[str]:
+    return _check_low_high(a) + _check_positive("sd")(a)
+
+
+def _check_beta(a: Mapping[str, Any]) -> list[str]:
+    problems = _check_positive("a", "b")(a)
+    if not a.get("low", 0.0) < a.get("high", 1.0):
+        problems.append(f"needs low < high (got {a.get('low', 0.0)}, {a.get('high', 1.0)})")
+    return problems
+
+
+FAMILIES: dict[str, _Family] = {
+    "fixed": _Family((frozenset({"value"}),), frozenset(), lambda a: None, lambda a: []),
+    "uniform": _Family(
+        (frozenset({"low", "high"}),),
+        frozenset(),
+        lambda a: stats.uniform(a["low"], a["high"] - a["low"]),
+        _check_low_high,
+    ),
+    "loguniform": _Family(
+        (frozenset({"low", "high"}),),
+        frozenset(),
+        lambda a: stats.loguniform(a["low"], a["high"]),
+        _combine(_check_positive("low"), _check_low_high),
+    ),
+    "normal": _Family(
+        (frozenset({"mean", "sd"}), frozenset({"ci90"})),
+        frozenset(),
+        _normal,
+        _combine(_check_positive("sd"), _check_ci90(positive=False)),
+    ),
+    "truncnormal": _Family(
+        (frozenset({"mean", "sd", "low", "high"}),),
+        frozenset(),
+        _truncnormal,
+        _check_truncnormal,
+    ),
+    "lognormal": _Family(
+        (frozenset({"mu", "sigma"}), frozenset({"ci90"})),
+        frozenset(),
+        _lognormal,
+        _combine(_check_positive("sigma"), _check_ci90(positive=True)),
+    ),
+    "beta": _Family(
+        (frozenset({"a", "b"}),),
+        frozenset({"low", "high"}),
+        lambda a: stats.beta(a["a"], a["b"], loc=a.get("low", 0.0), scale=a.get("high", 1.0) - a.get("low", 0.0)),
+        _check_beta,
+    ),
+    "triangular": _Family(
+        (frozenset({"low", "mode", "high"}),),
+        frozenset(),
+        lambda a: stats.triang(
+            (a["mode"] - a["low"]) / (a["high"] - a["low"]), loc=a["low"], scale=a["high"] - a["low"]
+        ),
+        _check_mode,
+    ),
+    "pert": _Family(
+        (frozenset({"low", "mode", "high"}),),
+        frozenset({"lamb"}),
+        lambda a: _pert(a["low"], a["mode"], a["high"], a.get("lamb", 4.0)),
+        _combine(_check_mode, _check_positive("lamb")),
+    ),
+}
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def _is_number(x: Any) -> bool:
+    return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def _parse_arguments(entry: Mapping[str, Any], where: str) -> tuple[dict[str, Any], list[str]]:
+    """Check argument names and types of one prior entry; return the arguments."""
+    family_name = entry["dist"]
+    family = FAMILIES[family_name]
+    args = {k: v for k, v in entry.items() if k not in ("dist", "note")}
+    given = frozenset(args)
+    allowed = frozenset().union(*family.required) | family.optional
+    problems: list[str] = []
+    unknown = sorted(given - allowed)
+    if unknown:
+        problems.append(
+            f"{where}: unknown argument(s) {', '.join(unknown)} for '{family_name}' "
+            f"(allowed: {', '.join(sorted(allowed))})"
+        )
+    matching = [req for req in family.required if req <= given]
+    if not matching:
+        options = " or ".join("{" + ", ".join(sorted(r)) + "}" for r in family.required)
+        problems.append(f"{where}: '{family_name}' needs arguments {options}")
+    elif len(matching) > 1 or any(
+        (given & req) and req not in matching for req in family.required
+    ):
+        options = " or ".join("{" + ", ".join(sorted(r)) + "}" for r in family.required)
+        problems.append(f"{where}: give only one of {options} for '{family_name}'")
+    for key, value in args.items():
+        if key == "ci90":
+            if not (
+                isinstance(value, list) and len(value) == 2 and all(_is_number(v) for v in value)
+            ):
+                problems.append(f"{where}: ci90 must be a list of two finite numbers [q05, q95]")
+        elif key in allowed and not _is_number(value):
+            problems.append(f"{where}: argument '{key}' must be a finite number (got {value!r})")
+    return args, problems
+
+
+def parse_prior(
+    name: str, entry: Any, spec: ParameterSpec, source: str
+) -> tuple[Prior | None, list[str]]:
+    """Validate one prior entry and build it.
+
+    Parameters
+    ----------
+    name
+        Parameter key.
+    entry
+        The mapping from the file, e.g. ``{"dist": "uniform", "low": 0, "high": 1}``.
+    spec
+        The parameter's admissible range.
+    source
+        File name used in messages.
+
+    Returns
+    -------
+    tuple
+        The prior (None when invalid) and the list of problems found.
+    """
+    where = f"{source}: parameter '{name}'"
+    if not isinstance(entry, Mapping):
+        return None, [f"{where}: expected a mapping such as {{dist: uniform, low: 0, high: 1}}"]
+    family_name = entry.get("dist")
+    if family_name is None:
+        return None, [f"{where}: missing 'dist' (one of {', '.join(FAMILIES)})"]
+    if family_name not in FAMILIES:
+        return None, [
+            f"{where}: unknown distribution family '{family_name}' "
+            f"(known: {', '.join(FAMILIES)})"
+        ]
+    note = entry.get("note", "")
+    if not isinstance(note, str):
+        return None, [f"{where}: 'note' must be text"]
+    args, problems = _parse_arguments(entry, where)
+    if problems:
+        return None, problems
+    family = FAMILIES[family_name]
+    problems = [f"{where}: {family_name} {p}" for p in family.check(args)]
+    if problems:
+        return None, problems
+    if family_name == "fixed":
+        prior = Prior(name, family_name, args, note, None, float(args["value"]))
+    else:
+        prior = Prior(name, family_name, args, note, family.build(args))
+    low, high = prior.support()
+    if not spec.contains(low, high):
+        return None, [
+            f"{where}: {prior.describe()} has support [{low:g}, {high:g}], which leaves the "
+            f"admissible range {spec.range_text()} of {name} ({spec.description}); "
+            "choose a family bounded inside the range (e.g. beta, truncnormal, loguniform, "
+            "uniform) rather than relying on clipping"
+        ]
+    return prior, []
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        with path.open(encoding="utf-8") as handle:
+            return yaml.safe_load(handle)
+    except FileNotFoundError as err:
+        raise PriorError([f"{path}: prior file not found"]) from err
+    except yaml.YAMLError as err:
+        raise PriorError([f"{path}: not valid YAML: {err}"]) from err
+
+
+def load_worldview(path: str | Path, name: str | None = None) -> Worldview:
+    """Read and validate a worldview (prior) file.
+
+    Parameters
+    ----------
+    path
+        YAML file with ``parameters:`` and optional ``description:`` and ``parametrisation:``.
+    name
+        Worldview name; defaults to the file stem.
+
+    Returns
+    -------
+    Worldview
+        The validated priors.
+
+    Raises
+    ------
+    PriorError
+        Listing every problem found, each naming the file and parameter.
+    """
+    path = Path(path)
+    data = _read_yaml(path)
+    source = str(path)
+    if not isinstance(data, Mapping) or not isinstance(data.get("parameters"), Mapping):
+        raise PriorError([f"{source}: expected a mapping with a 'parameters:' mapping"])
+    problems: list[str] = []
+    unknown_top = sorted(set(data) - {"parameters", "description", "parametrisation"})
+    if unknown_top:
+        problems.append(f"{source}: unknown top-level key(s) {', '.join(unknown_top)}")
+    parametrisation = data.get("parametrisation", "fractions")
+    if parametrisation not in PARAMETRISATIONS:
+        problems.append(
+            f"{source}: unknown parametrisation '{parametrisation}' "
+            f"(known: {', '.join(PARAMETRISATIONS)})"
+        )
+        parametrisation = "fractions"
+    expected = dict(PARAMETERS)
+    if parametrisation == "rest_of_world":
+        for derived in DERIVED_BY_REST_OF_WORLD:
+            del expected[derived]
+        expected.update(REST_OF_WORLD)
+    given = data["parameters"]
+    for name_ in given:
+        if name_ not in expected:
+            hint = ""
+            if name_ in DERIVED_BY_REST_OF_WORLD:
+                hint = " (derived from R_V, R_CV, R_CnotV under parametrisation rest_of_world)"
+            elif name_ in REST_OF_WORLD:
+                hint = " (only with 'parametrisation: rest_of_world')"
+            problems.append(f"{source}: parameter '{name_}': unknown parameter{hint}")
+    priors: dict[str, Prior] = {}
+    for name_, spec in expected.items():
+        if name_ not in given:
+            problems.append(f"{source}: parameter '{name_}': missing ({spec.description})")
+            continue
+        prior, found = parse_prior(name_, given[name_], spec, source)
+        problems.extend(found)
+        if prior is not None:
+            priors[name_] = prior
+    if parametrisation == "rest_of_world" and "F_I" in priors and priors["F_I"].support()[1] >= 1:
+        problems.append(
+            f"{source}: parameter 'F_I': under parametrisation rest_of_world F_I must stay "
+            "below 1 so that a rest of the world exists"
+        )
+    description = data.get("description", "")
+    if not isinstance(description, str):
+        problems.append(f"{source}: 'description' must be text")
+    if problems:
+        raise PriorError(problems)
+    logger.info(
+        "loaded worldview %s from %s: %d uncertain of %d inputs",
+        name or path.stem,
+        path,
+        sum(not p.is_fixed for p in priors.values()),
+        len(priors),
+    )
+    return Worldview(
+        name=name or path.stem,
+        path=path,
+        description=description,
+        parametrisation=parametrisation,
+        priors=priors,
+    )

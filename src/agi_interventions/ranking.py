@@ -1,0 +1,182 @@
+"""Rank interventions by expected marginal value, with Monte Carlo uncertainty.
+
+All statistics use independent prior draws only (the Sobol design's A and B rows). Means get
+normal-theory intervals; probabilities (P(best), P(beats)) get Wilson score intervals, which
+behave at 0 and 1. Ties count fractionally (a two-way tie gives each option one half).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from agi_interventions.parameters import label
+
+logger = logging.getLogger(__name__)
+
+RANKING_COLUMNS = [
+    "intervention",
+    "mean",
+    "mean_ci_low",
+    "mean_ci_high",
+    "median",
+    "q05",
+    "q95",
+    "p_best",
+    "p_best_ci_low",
+    "p_best_ci_high",
+    "mean_se",
+    "n",
+    "label",
+]
+PAIRWISE_COLUMNS = [
+    "intervention",
+    "other",
+    "p_beats",
+    "p_beats_ci_low",
+    "p_beats_ci_high",
+    "mean_difference",
+    "mean_difference_ci_low",
+    "mean_difference_ci_high",
+]
+
+
+def wilson_interval(
+    p_hat: np.ndarray | float, n: int, conf_level: float = 0.95
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return the Wilson score interval for a proportion.
+
+    Parameters
+    ----------
+    p_hat
+        Observed proportion(s).
+    n
+        Number of independent draws.
+    conf_level
+        Confidence level.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Lower and upper bounds.
+    """
+    z = stats.norm.ppf(0.5 + conf_level / 2.0)
+    p_hat = np.asarray(p_hat, dtype=np.float64)
+    denom = 1.0 + z**2 / n
+    centre = (p_hat + z**2 / (2 * n)) / denom
+    half = z * np.sqrt(p_hat * (1 - p_hat) / n + z**2 / (4 * n**2)) / denom
+    return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
+
+
+def best_shares(values: np.ndarray) -> np.ndarray:
+    """Return each option's per-sample share of "best" (1 for a sole winner, 1/m for m ties).
+
+    Parameters
+    ----------
+    values
+        Array (n, k) of per-sample option values.
+
+    Returns
+    -------
+    numpy.ndarray
+        Array (n, k) whose rows sum to 1.
+    """
+    is_best = values == values.max(axis=1, keepdims=True)
+    return is_best / is_best.sum(axis=1, keepdims=True)
+
+
+def finite_rows(values: pd.DataFrame) -> pd.DataFrame:
+    """Keep rows where every option is finite, logging how many were set aside."""
+    mask = np.isfinite(values.to_numpy()).all(axis=1)
+    if not mask.all():
+        logger.warning(
+            "%d of %d draws have a non-finite marginal value and are excluded from the "
+            "ranking (they are counted in diagnostics.csv)",
+            (~mask).sum(),
+            mask.size,
+        )
+    return values.loc[mask]
+
+
+def rank_interventions(values: pd.DataFrame, conf_level: float = 0.95) -> pd.DataFrame:
+    """Summarise each intervention's marginal value over independent prior draws.
+
+    Parameters
+    ----------
+    values
+        One column per intervention, one row per independent draw.
+    conf_level
+        Confidence level of the Monte Carlo intervals.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per intervention, sorted by mean (highest first), with columns
+        :data:`RANKING_COLUMNS`: mean and its interval, median, 5% and 95% quantiles, P(best)
+        and its interval, the mean's standard error, the number of draws used and a label.
+    """
+    values = finite_rows(values)
+    x = values.to_numpy(dtype=np.float64)
+    n = x.shape[0]
+    if n < 2:
+        raise ValueError("ranking needs at least two draws with finite values")
+    z = stats.norm.ppf(0.5 + conf_level / 2.0)
+    mean = x.mean(axis=0)
+    se = x.std(axis=0, ddof=1) / np.sqrt(n)
+    p_best = best_shares(x).mean(axis=0)
+    p_low, p_high = wilson_interval(p_best, n, conf_level)
+    q05, median, q95 = np.quantile(x, [0.05, 0.5, 0.95], axis=0)
+    table = pd.DataFrame(
+        {
+            "intervention": list(values.columns),
+            "mean": mean,
+            "mean_ci_low": mean - z * se,
+            "mean_ci_high": mean + z * se,
+            "median": median,
+            "q05": q05,
+            "q95": q95,
+            "p_best": p_best,
+            "p_best_ci_low": p_low,
+            "p_best_ci_high": p_high,
+            "mean_se": se,
+            "n": n,
+            "label": [label(c) for c in values.columns],
+        }
+    )
+    return table.sort_values("mean", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def pairwise_comparisons(values: pd.DataFrame, conf_level: float = 0.95) -> pd.DataFrame:
+    """Compare every ordered pair of interventions draw by draw.
+
+    Parameters
+    ----------
+    values
+        One column per intervention, one row per independent draw.
+    conf_level
+        Confidence level of the intervals.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`PAIRWISE_COLUMNS`: P(intervention's value > other's; ties count one
+        half) with a Wilson interval, and the paired mean difference with a normal interval.
+    """
+    values = finite_rows(values)
+    n = len(values)
+    z = stats.norm.ppf(0.5 + conf_level / 2.0)
+    rows = []
+    for first in values.columns:
+        for second in values.columns:
+            if first == second:
+                continue
+            diff = values[first].to_numpy() - values[second].to_numpy()
+            p = float(np.mean((diff > 0) + 0.5 * (diff == 0)))
+            low, high = wilson_interval(p, n, conf_level)
+            mean = float(diff.mean())
+            half = float(z * diff.std(ddof=1) / np.sqrt(n))
+            rows.append([first, second, p, float(low), float(high), mean, mean - half, mean + half])
+    return pd.DataFrame(rows, columns=PAIRWISE_COLUMNS)
