@@ -60,9 +60,7 @@ def test_population_model_reproduces_the_baseline_fractions():
 
 def hand_point(**overrides: float) -> dict[str, float]:
     point = dict.fromkeys(PARAMETER_NAMES, 0.0)
-    point.update(
-        F_V=0.25, F_CV=0.5, F_CnotV=0.5, F_I=0.1, p_V=0.5, p_CV=0.5, p_CnotV=0.5, b=0.5
-    )
+    point.update(F_V=0.25, F_CV=0.5, F_CnotV=0.5, F_I=0.1, p_V=0.5, p_CV=0.5, p_CnotV=0.5, b=0.5)
     point.update(overrides)
     return point
 

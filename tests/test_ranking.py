@@ -27,9 +27,7 @@ def test_wilson_interval_textbook_values():
 
 def test_ties_share_best_equally():
     values = np.array([[1.0, 1.0, 0.0], [2.0, 0.0, 2.0], [0.0, 3.0, 1.0]])
-    np.testing.assert_allclose(
-        best_shares(values), [[0.5, 0.5, 0], [0.5, 0, 0.5], [0, 1, 0]]
-    )
+    np.testing.assert_allclose(best_shares(values), [[0.5, 0.5, 0], [0.5, 0, 0.5], [0, 1, 0]])
 
 
 def test_normal_options_recover_known_means_and_probabilities():

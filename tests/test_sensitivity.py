@@ -122,9 +122,7 @@ def test_same_numbers_as_salib_for_the_same_seed():
     names = [f"x{i}" for i in range(5)]
     ours = sobol_indices(y, names, num_resamples=50, seed=99)
     problem = {"num_vars": 5, "names": names, "bounds": [[0, 1]] * 5}
-    theirs = salib_sobol.analyze(
-        problem, y, calc_second_order=False, num_resamples=50, seed=99
-    )
+    theirs = salib_sobol.analyze(problem, y, calc_second_order=False, num_resamples=50, seed=99)
     for key in ("S1", "S1_conf", "ST", "ST_conf"):
         np.testing.assert_allclose(ours[key].to_numpy(), theirs[key], rtol=1e-10, atol=1e-14)
 

@@ -1,4 +1,4 @@
-"""Command-line entry points, one per pipeline step.
+r"""Command-line entry points, one per pipeline step.
 
 Each subcommand reads its inputs, makes one call into the package and writes its outputs
 atomically. The Snakemake rules call these; they are equally usable by hand::

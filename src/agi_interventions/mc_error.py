@@ -1,4 +1,4 @@
-"""Monte Carlo error budget: is the base sample size N large enough for the ranking?
+"""Monte Carlo error budget: whether the base sample size N resolves the ranking.
 
 Half-widths of Monte Carlo intervals shrink as 1/sqrt(N). If two intervals that should
 separate overlap, the N at which they would just separate is
@@ -58,9 +58,7 @@ def needed_base_size(n_base: int, half_width: float, gap: float) -> float:
     return float(next_power_of_two(n_base * (half_width / gap) ** 2 * (1 + 1e-9)))
 
 
-def ranking_resolution(
-    ranking: pd.DataFrame, pairwise: pd.DataFrame, n_base: int
-) -> pd.DataFrame:
+def ranking_resolution(ranking: pd.DataFrame, pairwise: pd.DataFrame, n_base: int) -> pd.DataFrame:
     """Check whether N resolves the top of the ranking, by mean and by P(best).
 
     Parameters
@@ -122,9 +120,7 @@ def ranking_resolution(
     return pd.DataFrame(rows, columns=RESOLUTION_COLUMNS)
 
 
-def relative_half_widths(
-    ranking: pd.DataFrame, voi: pd.DataFrame | None = None
-) -> pd.DataFrame:
+def relative_half_widths(ranking: pd.DataFrame, voi: pd.DataFrame | None = None) -> pd.DataFrame:
     """Tabulate every headline number with its 95% Monte Carlo half-width.
 
     Parameters

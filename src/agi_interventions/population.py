@@ -137,9 +137,7 @@ class PopulationModel:
         p_v, p_cv, p_cnotv = (np.asarray(x, dtype=np.float64) for x in (p_v, p_cv, p_cnotv))
         f_v = self._rest.aligned + f_i * p_v
         f_cv = (self._rest.aligned_cooperative + f_i * p_v * p_cv) / f_v
-        f_cnotv = (self._rest.misaligned_cooperative + f_i * (1.0 - p_v) * p_cnotv) / (
-            1.0 - f_v
-        )
+        f_cnotv = (self._rest.misaligned_cooperative + f_i * (1.0 - p_v) * p_cnotv) / (1.0 - f_v)
         return f_v, f_cv, f_cnotv
 
     def utility(self, p_v: ArrayLike, p_cv: ArrayLike, p_cnotv: ArrayLike) -> np.ndarray:
@@ -174,7 +172,8 @@ class PopulationModel:
         Returns
         -------
         dict of str to numpy.ndarray
-            ``a_V``, ``a_CV`` and ``a_CnotV`` as in :func:`agi_interventions.model.marginal_values`.
+            ``a_V``, ``a_CV`` and ``a_CnotV``, as returned by
+            :func:`agi_interventions.model.marginal_values`.
         """
         p = self._p
         base = (p["p_V"], p["p_CV"], p["p_CnotV"])

@@ -4,7 +4,9 @@ A worldview file is YAML::
 
     description: free text shown in the report
     parametrisation: fractions        # or rest_of_world (consistent by construction)
-    parameters:
+
+Parameters
+----------
       U_B: {dist: uniform, low: 1, high: 3, note: why this prior}
       F_V: {dist: loguniform, low: 0.01, high: 0.5}
       ...
@@ -304,14 +306,18 @@ FAMILIES: dict[str, _Family] = {
     "beta": _Family(
         (frozenset({"a", "b"}),),
         frozenset({"low", "high"}),
-        lambda a: stats.beta(a["a"], a["b"], loc=a.get("low", 0.0), scale=a.get("high", 1.0) - a.get("low", 0.0)),
+        lambda a: stats.beta(
+            a["a"], a["b"], loc=a.get("low", 0.0), scale=a.get("high", 1.0) - a.get("low", 0.0)
+        ),
         _check_beta,
     ),
     "triangular": _Family(
         (frozenset({"low", "mode", "high"}),),
         frozenset(),
         lambda a: stats.triang(
-            (a["mode"] - a["low"]) / (a["high"] - a["low"]), loc=a["low"], scale=a["high"] - a["low"]
+            (a["mode"] - a["low"]) / (a["high"] - a["low"]),
+            loc=a["low"],
+            scale=a["high"] - a["low"],
         ),
         _check_mode,
     ),
@@ -394,8 +400,7 @@ def parse_prior(
         return None, [f"{where}: missing 'dist' (one of {', '.join(FAMILIES)})"]
     if family_name not in FAMILIES:
         return None, [
-            f"{where}: unknown distribution family '{family_name}' "
-            f"(known: {', '.join(FAMILIES)})"
+            f"{where}: unknown distribution family '{family_name}' (known: {', '.join(FAMILIES)})"
         ]
     note = entry.get("note", "")
     if not isinstance(note, str):

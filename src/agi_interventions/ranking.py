@@ -178,5 +178,7 @@ def pairwise_comparisons(values: pd.DataFrame, conf_level: float = 0.95) -> pd.D
             low, high = wilson_interval(p, n, conf_level)
             mean = float(diff.mean())
             half = float(z * diff.std(ddof=1) / np.sqrt(n))
-            rows.append([first, second, p, float(low), float(high), mean, mean - half, mean + half])
+            rows.append(
+                [first, second, p, float(low), float(high), mean, mean - half, mean + half]
+            )
     return pd.DataFrame(rows, columns=PAIRWISE_COLUMNS)

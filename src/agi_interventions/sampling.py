@@ -49,9 +49,7 @@ def unit_design(n_vars: int, n_base: int, seed: int) -> np.ndarray:
         "names": [f"x{i}" for i in range(n_vars)],
         "bounds": [[0.0, 1.0]] * n_vars,
     }
-    return sobol_sample.sample(
-        problem, n_base, calc_second_order=False, scramble=True, seed=seed
-    )
+    return sobol_sample.sample(problem, n_base, calc_second_order=False, scramble=True, seed=seed)
 
 
 def block_labels(names: list[str], n_base: int) -> tuple[np.ndarray, np.ndarray]:
