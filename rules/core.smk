@@ -7,7 +7,7 @@ rule simulate:
     output:
         "results/{worldview}/samples.parquet",
     params:
-        samples=config["samples"],
+        samples=int(config["samples"]),
         seed=config["seed"],
     conda:
         "../envs/pipeline.yaml"

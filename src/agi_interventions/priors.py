@@ -118,12 +118,16 @@ class Prior:
         u = np.asarray(u, dtype=np.float64)
         if self.dist is None:
             return np.full(u.shape, self.value, dtype=np.float64)
-        return np.asarray(self.dist.ppf(u), dtype=np.float64)
+        low, high = self.support()
+        # scipy's truncnorm rescales its bounds and can miss them by one rounding step.
+        return np.clip(np.asarray(self.dist.ppf(u), dtype=np.float64), low, high)
 
     def support(self) -> tuple[float, float]:
         """Return the smallest and largest value the prior can produce."""
         if self.dist is None:
             return float(self.value), float(self.value)  # type: ignore[arg-type]
+        if self.family == "truncnormal":
+            return float(self.args["low"]), float(self.args["high"])
         low, high = self.dist.support()
         return float(low), float(high)
 
@@ -334,7 +338,12 @@ FAMILIES: dict[str, _Family] = {
 
 
 def _is_number(x: Any) -> bool:
-    return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
+    if not isinstance(x, int | float) or isinstance(x, bool):
+        return False
+    try:
+        return math.isfinite(x)
+    except OverflowError:  # an integer too large for a float
+        return False
 
 
 def _parse_arguments(entry: Mapping[str, Any], where: str) -> tuple[dict[str, Any], list[str]]:
@@ -398,7 +407,7 @@ def parse_prior(
     family_name = entry.get("dist")
     if family_name is None:
         return None, [f"{where}: missing 'dist' (one of {', '.join(FAMILIES)})"]
-    if family_name not in FAMILIES:
+    if not isinstance(family_name, str) or family_name not in FAMILIES:
         return None, [
             f"{where}: unknown distribution family '{family_name}' (known: {', '.join(FAMILIES)})"
         ]
@@ -435,6 +444,10 @@ def _read_yaml(path: Path) -> Any:
         raise PriorError([f"{path}: prior file not found"]) from err
     except yaml.YAMLError as err:
         raise PriorError([f"{path}: not valid YAML: {err}"]) from err
+    except UnicodeDecodeError as err:
+        raise PriorError([f"{path}: not UTF-8 text: {err}"]) from err
+    except OSError as err:
+        raise PriorError([f"{path}: cannot read prior file: {err.strerror}"]) from err
 
 
 def load_worldview(path: str | Path, name: str | None = None) -> Worldview:

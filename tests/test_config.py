@@ -1,0 +1,196 @@
+"""Tests of the pipeline configuration and its JSON schema."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from jsonschema import Draft202012Validator
+from snakemake.exceptions import WorkflowError
+from snakemake.utils import validate
+
+from agi_interventions.priors import load_worldview
+
+ROOT = Path(__file__).resolve().parents[1]
+SCHEMA_PATH = ROOT / "config" / "schema" / "config.schema.yaml"
+CONFIG_PATH = ROOT / "config" / "config.yaml"
+
+
+def read_yaml(path: Path) -> Any:
+    with path.open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+@pytest.fixture(scope="module")
+def schema() -> dict[str, Any]:
+    return read_yaml(SCHEMA_PATH)
+
+
+@pytest.fixture(scope="module")
+def validator(schema) -> Draft202012Validator:
+    return Draft202012Validator(schema)
+
+
+@pytest.fixture
+def config() -> dict[str, Any]:
+    """The shipped configuration, freshly read (tests may modify it)."""
+    return read_yaml(CONFIG_PATH)
+
+
+def error_texts(validator: Draft202012Validator, instance: dict[str, Any]) -> list[str]:
+    """Every validation error as ``<json path>: <message>``."""
+    return [f"{e.json_path}: {e.message}" for e in validator.iter_errors(instance)]
+
+
+def test_schema_is_a_valid_draft_2020_12_schema(schema):
+    Draft202012Validator.check_schema(schema)
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+
+
+def test_shipped_config_is_valid(validator, config):
+    assert error_texts(validator, config) == []
+
+
+def test_shipped_worldviews_exist_and_load(config):
+    assert config["worldviews"]
+    for name, rel in config["worldviews"].items():
+        path = ROOT / rel
+        assert path.is_file(), path
+        assert load_worldview(path, name=name).name == name
+
+
+def test_bootstrap_resamples_default_is_100(validator, schema, config):
+    prop = schema["properties"]["bootstrap_resamples"]
+    assert prop["default"] == 100
+    assert "bootstrap_resamples" not in schema["required"]
+    # The default itself satisfies the schema.
+    config["bootstrap_resamples"] = prop["default"]
+    assert error_texts(validator, config) == []
+    del config["bootstrap_resamples"]
+    assert error_texts(validator, config) == []
+
+
+@pytest.mark.parametrize("samples", [8, 1024, 16384, 2**20])
+def test_powers_of_two_accepted(validator, config, samples):
+    config["samples"] = samples
+    assert error_texts(validator, config) == []
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2**32 - 1])
+def test_seed_range_accepted(validator, config, seed):
+    config["seed"] = seed
+    assert error_texts(validator, config) == []
+
+
+def test_several_worldviews_accepted(validator, config):
+    config["worldviews"] = {"baseline": "a.yaml", "row_v2.1-b": "b.yaml"}
+    assert error_texts(validator, config) == []
+
+
+def _set(key: str, value: Any):
+    def change(cfg: dict[str, Any]) -> None:
+        cfg[key] = value
+
+    return change
+
+
+def _delete(key: str):
+    def change(cfg: dict[str, Any]) -> None:
+        del cfg[key]
+
+    return change
+
+
+def _worldview(name: str, path: str = "config/priors/baseline.yaml"):
+    def change(cfg: dict[str, Any]) -> None:
+        cfg["worldviews"][name] = path
+
+    return change
+
+
+BAD_CONFIGS = [
+    pytest.param(_set("samples", 1000), "$.samples", "1000", id="samples-not-power-of-two"),
+    pytest.param(_set("samples", 4), "$.samples", "4", id="samples-too-small"),
+    pytest.param(_set("samples", "1024"), "$.samples", "integer", id="samples-string"),
+    pytest.param(_delete("seed"), "$", "'seed' is a required property", id="missing-seed"),
+    pytest.param(
+        _delete("samples"), "$", "'samples' is a required property", id="missing-samples"
+    ),
+    pytest.param(
+        _delete("worldviews"), "$", "'worldviews' is a required property", id="missing-wv"
+    ),
+    pytest.param(_set("seed", -1), "$.seed", "minimum", id="negative-seed"),
+    pytest.param(_set("seed", 2**32), "$.seed", "maximum", id="seed-too-large"),
+    pytest.param(_set("seed", 1.5), "$.seed", "integer", id="seed-not-integer"),
+    pytest.param(_set("seed", True), "$.seed", "integer", id="seed-boolean"),
+    pytest.param(_set("worldviews", {}), "$.worldviews", "non-empty", id="empty-worldviews"),
+    pytest.param(_set("worldviews", ["a.yaml"]), "$.worldviews", "object", id="wv-list"),
+    pytest.param(_worldview("my/view"), "$.worldviews", "'my/view'", id="wv-name-slash"),
+    pytest.param(_worldview("my view"), "$.worldviews", "'my view'", id="wv-name-space"),
+    pytest.param(_worldview(".hidden"), "$.worldviews", "'.hidden'", id="wv-name-dot"),
+    pytest.param(_worldview("other", ""), "$.worldviews.other", "non-empty", id="wv-empty-path"),
+    pytest.param(
+        _set("bootstrap_resamples", 5), "$.bootstrap_resamples", "minimum", id="few-resamples"
+    ),
+    pytest.param(
+        _set("bootstrap_resamples", 10**6),
+        "$.bootstrap_resamples",
+        "maximum",
+        id="many-resamples",
+    ),
+    pytest.param(_set("sample", 1024), "$", "'sample' was unexpected", id="unknown-top-key"),
+]
+
+
+@pytest.mark.parametrize(("change", "where", "fragment"), BAD_CONFIGS)
+def test_bad_config_rejected_naming_field(validator, config, change, where, fragment):
+    change(config)
+    errors = list(validator.iter_errors(config))
+    assert errors, "the bad config was accepted"
+    # Every error points at the offending field, and one says what is wrong with it.
+    assert {e.json_path for e in errors} == {where}, [(e.json_path, e.message) for e in errors]
+    assert any(fragment in e.message for e in errors), [e.message for e in errors]
+    if where == "$":  # top-level keys: the message itself names the field
+        field = fragment.split("'")[1]
+        assert all(field in e.message for e in errors)
+
+
+# --------------------------------------------------------------------------- Snakemake
+
+
+def test_snakemake_validate_accepts_shipped_config(config):
+    original = copy.deepcopy(config)
+    validate(config, str(SCHEMA_PATH))
+    assert config == original
+
+
+def test_snakemake_validate_fills_default(config):
+    del config["bootstrap_resamples"]
+    validate(config, str(SCHEMA_PATH))
+    assert config["bootstrap_resamples"] == 100
+
+
+def test_snakemake_validate_keeps_given_value(config):
+    config["bootstrap_resamples"] = 250
+    validate(config, str(SCHEMA_PATH))
+    assert config["bootstrap_resamples"] == 250
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("samples", 1000), ("seed", -3), ("worldviews", {}), ("bootstrap_resamples", 2)],
+)
+def test_snakemake_validate_rejects_bad_config(config, key, value):
+    config[key] = value
+    with pytest.raises(WorkflowError) as err:
+        validate(config, str(SCHEMA_PATH))
+    assert key in str(err.value)
+
+
+def test_snakemake_validate_rejects_missing_seed(config):
+    del config["seed"]
+    with pytest.raises(WorkflowError, match="'seed' is a required property"):
+        validate(config, str(SCHEMA_PATH))
