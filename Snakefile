@@ -9,6 +9,7 @@ import json
 
 from snakemake.utils import min_version, validate
 
+from agi_interventions.decision_analysis import DECISION_DEFAULTS, resolve_groups
 from agi_interventions.priors import PriorError, load_worldview
 
 
@@ -31,10 +32,17 @@ if _problems:
     raise ValueError("invalid prior file(s):\n  " + "\n  ".join(_problems))
 
 # Jobs import the package from this checkout, so they also work inside the conda environment
-# of envs/pipeline.yaml (which holds only the dependencies).
-shell.prefix(f'export PYTHONPATH="{workflow.basedir}/src${{{{PYTHONPATH:+:$PYTHONPATH}}}}"; ')
+# of envs/pipeline.yaml (which holds only the dependencies). Each job is single-threaded:
+# Snakemake runs jobs side by side, and oversubscribed BLAS threads made the EVPPI fits
+# several times slower.
+shell.prefix(
+    f'export PYTHONPATH="{workflow.basedir}/src${{{{PYTHONPATH:+:$PYTHONPATH}}}}"'
+    " OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1; "
+)
 
 WORLDVIEWS = list(config["worldviews"])
+DECISION = {**DECISION_DEFAULTS, **config.get("decision", {})}
+resolve_groups(DECISION["groups"], [])  # fails early on unknown parameter names
 
 
 wildcard_constraints:
@@ -45,6 +53,7 @@ report: "report/workflow.rst"
 
 
 include: "rules/core.smk"
+include: "rules/decision.smk"
 
 
 rule all:
@@ -52,6 +61,19 @@ rule all:
         expand(
             "results/{worldview}/{name}",
             worldview=WORLDVIEWS,
-            name=["report.html", "sobol.csv", "ranking.csv", "pairwise.csv", "diagnostics.csv"],
+            name=[
+                "report.html",
+                "sobol.csv",
+                "ranking.csv",
+                "pairwise.csv",
+                "diagnostics.csv",
+                "sobol_decision.csv",
+                "method_comparison.csv",
+                "value_of_information.csv",
+                "expected_loss.csv",
+                "switching.csv",
+                "prim_boxes.csv",
+                "ranking_resolution.csv",
+            ],
         ),
     default_target: True
