@@ -140,4 +140,3 @@ def resolve_groups(
         else:
             logger.info("group %s has no uncertain inputs; left out", name)
     return resolved
-
