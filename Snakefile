@@ -6,11 +6,13 @@
 # Rules are thin adapters around the `agi-interventions` command of the installed package.
 
 import json
+import os
 
 from snakemake.utils import min_version, validate
 
 from agi_interventions.decision_analysis import DECISION_DEFAULTS, resolve_groups
 from agi_interventions.priors import PriorError, load_worldview
+from agi_interventions.report.build import FIGURE_SETS
 
 
 min_version("8.20")
@@ -42,6 +44,20 @@ shell.prefix(
 
 WORLDVIEWS = list(config["worldviews"])
 DECISION = {**DECISION_DEFAULTS, **config.get("decision", {})}
+DECISION_ANALYSIS = config["decision_analysis"]
+DECISION_TABLES = [
+    "sobol_decision.csv",
+    "sobol_asinh.csv",
+    "pawn.csv",
+    "method_comparison.csv",
+    "value_of_information.csv",
+    "expected_loss.csv",
+    "switching.csv",
+    "switching_curves.csv",
+    "prim_boxes.csv",
+    "ranking_resolution.csv",
+    "mc_error.csv",
+]
 resolve_groups(DECISION["groups"], [])  # fails early on unknown parameter names
 
 
@@ -52,6 +68,7 @@ wildcard_constraints:
 report: "report/workflow.rst"
 
 
+include: "rules/common.smk"
 include: "rules/core.smk"
 include: "rules/decision.smk"
 
@@ -67,13 +84,7 @@ rule all:
                 "ranking.csv",
                 "pairwise.csv",
                 "diagnostics.csv",
-                "sobol_decision.csv",
-                "method_comparison.csv",
-                "value_of_information.csv",
-                "expected_loss.csv",
-                "switching.csv",
-                "prim_boxes.csv",
-                "ranking_resolution.csv",
+                *(DECISION_TABLES if DECISION_ANALYSIS else []),
             ],
         ),
     default_target: True

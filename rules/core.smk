@@ -80,6 +80,12 @@ rule rank:
             category="{worldview}",
             subcategory="Ranking",
         ),
+        resolution=report(
+            "results/{worldview}/ranking_resolution.csv",
+            caption="../report/mc_error.rst",
+            category="{worldview}",
+            subcategory="Ranking",
+        ),
     conda:
         "../envs/pipeline.yaml"
     log:
@@ -88,7 +94,7 @@ rule rank:
         "results/{worldview}/benchmarks/rank.tsv"
     shell:
         "python -m agi_interventions rank --samples {input:q} --ranking {output.ranking:q}"
-        " --pairwise {output.pairwise:q} 2> {log:q}"
+        " --pairwise {output.pairwise:q} --resolution {output.resolution:q} 2> {log:q}"
 
 
 rule provenance:
@@ -105,3 +111,60 @@ rule provenance:
     shell:
         "python -m agi_interventions provenance --config-json {params.config_json:q}"
         " --worldview {wildcards.worldview} --priors {input.priors:q} --out {output:q} 2> {log:q}"
+
+
+rule figures:
+    input:
+        samples="results/{worldview}/samples.parquet",
+        sobol="results/{worldview}/sobol.csv",
+        ranking="results/{worldview}/ranking.csv",
+    output:
+        **{
+            name: report(
+                f"results/{{worldview}}/figures/{name}.png",
+                caption=f"../report/figure_{name}.rst",
+                category="{worldview}",
+                subcategory="Figures",
+            )
+            for name in FIGURE_SETS["core"]
+        },
+    params:
+        results=lambda wildcards, input: os.path.dirname(input.ranking),
+        out_dir=lambda wildcards, output: os.path.dirname(output.sobol),
+    conda:
+        "../envs/pipeline.yaml"
+    log:
+        "results/{worldview}/logs/figures.log",
+    benchmark:
+        "results/{worldview}/benchmarks/figures.tsv"
+    shell:
+        "python -m agi_interventions figures --set core --results {params.results:q}"
+        " --out-dir {params.out_dir:q} 2> {log:q}"
+
+
+rule report:
+    input:
+        unpack(report_inputs),
+    output:
+        report(
+            "results/{worldview}/report.html",
+            caption="../report/report.rst",
+            category="{worldview}",
+            subcategory="Report",
+        ),
+    params:
+        results=lambda wildcards, input: os.path.dirname(input.tables[0]),
+        figures=lambda wildcards, input: os.path.dirname(input.figures[0]),
+        rank_shift=DECISION["rank_shift"],
+        no_decision="" if DECISION_ANALYSIS else "--no-decision",
+    conda:
+        "../envs/pipeline.yaml"
+    log:
+        "results/{worldview}/logs/report.log",
+    benchmark:
+        "results/{worldview}/benchmarks/report.tsv"
+    shell:
+        "python -m agi_interventions report --results {params.results:q}"
+        " --figures {params.figures:q} --priors {input.priors:q}"
+        " --worldview {wildcards.worldview} --rank-shift {params.rank_shift}"
+        " {params.no_decision} --out {output:q} 2> {log:q}"

@@ -41,6 +41,7 @@ import numpy as np
 import yaml
 from scipy import stats
 
+from agi_interventions.errors import PriorError
 from agi_interventions.parameters import (
     DERIVED_BY_REST_OF_WORLD,
     PARAMETERS,
@@ -55,19 +56,7 @@ Z90 = float(stats.norm.ppf(0.95))
 
 PARAMETRISATIONS = ("fractions", "rest_of_world")
 
-
-class PriorError(ValueError):
-    """A worldview file is unreadable or describes invalid priors.
-
-    Parameters
-    ----------
-    problems
-        One message per problem, each naming the file and, where relevant, the parameter.
-    """
-
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = list(problems)
-        super().__init__("\n".join(self.problems))
+__all__ = ["FAMILIES", "Prior", "PriorError", "Worldview", "load_worldview", "parse_prior"]
 
 
 @dataclass(frozen=True)
