@@ -122,6 +122,9 @@ def resolve_groups(
     dict of str to list of str
         Group name to the uncertain inputs it covers.
     """
+    for name, members in groups.items():
+        if isinstance(members, str) or not isinstance(members, Sequence):
+            raise ValueError(f"group {name!r} must be a list of parameter names, not {members!r}")
     known = {*PARAMETER_NAMES, *REST_OF_WORLD}
     unknown = sorted({m for ms in groups.values() for m in ms} - known)
     if unknown:

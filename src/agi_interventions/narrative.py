@@ -125,10 +125,12 @@ def scenario_sentences(boxes: pd.DataFrame) -> list[str]:
             for _, r in box.iterrows()
             if isinstance(r["parameter"], str)
         ]
-        where = "; ".join(limits) if limits else "anywhere (no restriction found)"
+        where = (
+            f"with {'; '.join(limits)}" if limits else "over the whole prior (PRIM found no box)"
+        )
         sentences.append(
             f"{label(intervention)} is the per-draw best in {_pct(first['density'])} of draws "
-            f"with {where}; that region holds {_pct(first['coverage'])} of all draws where it "
+            f"{where}; that region holds {_pct(first['coverage'])} of all draws where it "
             f"is best."
         )
     return sentences

@@ -1,0 +1,181 @@
+"""End to end: Snakemake runs the whole pipeline on a tiny config in a temporary folder."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from agi_interventions.parameters import INTERVENTIONS, PARAMETER_NAMES
+from agi_interventions.sampling import design_parameters
+
+REPO = Path(__file__).resolve().parents[1]
+N_BASE = 32
+
+pytestmark = pytest.mark.e2e
+
+
+def tiny_config(seed: int = 7) -> dict:
+    return {
+        "worldviews": {
+            "baseline": str(REPO / "config/priors/baseline.yaml"),
+            "consistent": str(REPO / "config/priors/consistent_by_construction.yaml"),
+        },
+        "samples": N_BASE,
+        "seed": seed,
+        "bootstrap_resamples": 20,
+        "decision": {"evppi_bootstrap": 20, "top_parameters": 2},
+    }
+
+
+def run_snakemake(workdir: Path, *extra: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ)
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "snakemake",
+            "--snakefile",
+            str(REPO / "Snakefile"),
+            "--directory",
+            str(workdir),
+            "--cores",
+            "2",
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        timeout=600,
+    )
+
+
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory) -> Path:
+    workdir = tmp_path_factory.mktemp("run1")
+    (workdir / "config").mkdir()
+    (workdir / "config/config.yaml").write_text(yaml.safe_dump(tiny_config()))
+    result = run_snakemake(workdir)
+    assert result.returncode == 0, result.stderr[-4000:]
+    return workdir
+
+
+CORE_TABLES = {
+    "sobol.csv": ["output", "parameter", "S1", "S1_conf", "ST", "ST_conf"],
+    "ranking.csv": [
+        "intervention",
+        "mean",
+        "mean_ci_low",
+        "mean_ci_high",
+        "median",
+        "q05",
+        "q95",
+        "p_best",
+    ],
+    "pairwise.csv": ["intervention", "other", "p_beats", "p_beats_ci_low", "p_beats_ci_high"],
+    "diagnostics.csv": ["scope", "check", "description", "count", "total", "share"],
+    "value_of_information.csv": ["name", "kind", "value", "se"],
+    "expected_loss.csv": ["intervention", "expected_loss", "se"],
+    "switching.csv": ["parameter", "switch_value", "switch_quantile", "from", "to"],
+    "prim_boxes.csv": ["intervention", "box", "coverage", "density", "mass", "parameter"],
+    "sobol_decision.csv": ["output", "parameter", "S1", "S1_conf", "ST", "ST_conf"],
+    "sobol_asinh.csv": ["output", "parameter", "S1", "S1_conf", "ST", "ST_conf"],
+    "method_comparison.csv": ["output", "parameter", "flagged"],
+    "ranking_resolution.csv": ["criterion", "resolved", "n_base", "n_base_needed"],
+    "mc_error.csv": ["quantity", "estimate", "half_width"],
+}
+
+
+@pytest.mark.parametrize("worldview", ["baseline", "consistent"])
+def test_every_output_is_written_with_its_columns(first_run, worldview):
+    folder = first_run / "results" / worldview
+    for name, columns in CORE_TABLES.items():
+        table = pd.read_csv(folder / name)
+        assert list(table.columns[: len(columns)]) == columns or set(columns) <= set(
+            table.columns
+        ), name
+    samples = pd.read_parquet(folder / "samples.parquet")
+    d = len(design_parameters(samples["block"]))
+    assert d == 18
+    assert len(samples) == N_BASE * (d + 2)
+    assert set(PARAMETER_NAMES) | set(INTERVENTIONS) | {"consistent"} <= set(samples.columns)
+    ranking = pd.read_csv(folder / "ranking.csv")
+    assert sorted(ranking["intervention"]) == sorted(INTERVENTIONS)
+    assert ranking["mean"].is_monotonic_decreasing
+    assert (ranking["n"] == 2 * N_BASE).all()
+    sobol = pd.read_csv(folder / "sobol.csv")
+    assert set(sobol["output"]) == set(INTERVENTIONS)
+    voi = pd.read_csv(folder / "value_of_information.csv")
+    assert voi.iloc[0]["kind"] == "evpi"
+    assert set(voi["kind"]) == {"evpi", "parameter", "group"}
+    for figure in ("marginal_values", "p_best", "sobol", "alignment_channels", "evppi"):
+        assert (folder / "figures" / f"{figure}.png").stat().st_size > 1000
+    for log in (folder / "logs").iterdir():
+        assert "Traceback" not in log.read_text()
+    assert (folder / "benchmarks" / "simulate.tsv").exists()
+    provenance = json.loads((folder / "provenance.json").read_text())
+    assert provenance["seed"] == 7
+    assert provenance["samples"] == N_BASE
+
+
+def test_report_is_self_contained_and_complete(first_run):
+    html = (first_run / "results/baseline/report.html").read_text()
+    assert html.count("data:image/png;base64,") >= 7
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)
+    for heading in (
+        "What would change our mind",
+        "Monte Carlo error budget",
+        "Tail-robust sensitivity",
+    ):
+        assert heading in html
+    assert "Illustrative" in html  # the prior notes
+    assert "config_sha256" in html or "sha256" in html
+
+
+def test_fixed_parameters_are_left_out_and_consistency_is_reported(first_run):
+    # The rest-of-world worldview is consistent by construction: zero violations.
+    diagnostics = pd.read_csv(first_run / "results/consistent/diagnostics.csv")
+    row = diagnostics.loc[(diagnostics["check"] == "inconsistent")]
+    assert (row["count"] == 0).all()
+    sobol = pd.read_csv(first_run / "results/consistent/sobol.csv")
+    assert "R_V" in set(sobol["parameter"])
+    assert "F_V" not in set(sobol["parameter"])  # derived, not an input
+
+
+def test_same_config_gives_byte_identical_tables(first_run, tmp_path):
+    other = tmp_path / "other.yaml"
+    other.write_text(yaml.safe_dump(tiny_config()))
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config/config.yaml").write_text(yaml.safe_dump(tiny_config(seed=999)))
+    # --configfile replaces the default config (here one with another seed).
+    result = run_snakemake(
+        tmp_path, "--configfile", str(other), "--until", "sobol", "rank", "decision_values"
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    for name in ("sobol.csv", "ranking.csv", "value_of_information.csv", "prim_boxes.csv"):
+        for worldview in ("baseline", "consistent"):
+            first = (first_run / "results" / worldview / name).read_bytes()
+            second = (tmp_path / "results" / worldview / name).read_bytes()
+            assert first == second, (worldview, name)
+
+
+def test_invalid_prior_stops_before_any_rule(tmp_path):
+    bad = yaml.safe_load((REPO / "config/priors/baseline.yaml").read_text())
+    bad["parameters"]["p_V"] = {"dist": "normal", "mean": 0.5, "sd": 0.1}
+    (tmp_path / "bad.yaml").write_text(yaml.safe_dump(bad))
+    config = tiny_config()
+    config["worldviews"] = {"bad": str(tmp_path / "bad.yaml")}
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config/config.yaml").write_text(yaml.safe_dump(config))
+    result = run_snakemake(tmp_path)
+    assert result.returncode != 0
+    assert "p_V" in result.stderr
+    assert "bad.yaml" in result.stderr
+    assert not (tmp_path / "results").exists()
