@@ -25,13 +25,6 @@ from agi_interventions.parameters import INTERVENTIONS, OUTPUTS
 logger = logging.getLogger("agi_interventions")
 
 
-def independent_draws(samples: pd.DataFrame) -> pd.DataFrame:
-    """Return the design's A and B rows: the independent prior draws."""
-    from agi_interventions.sampling import independent_mask
-
-    return samples.loc[independent_mask(samples["block"])].reset_index(drop=True)
-
-
 def _cmd_simulate(args: argparse.Namespace) -> None:
     from agi_interventions.priors import load_worldview
     from agi_interventions.simulation import simulate
@@ -65,6 +58,7 @@ def _cmd_sobol(args: argparse.Namespace) -> None:
 def _cmd_rank(args: argparse.Namespace) -> None:
     from agi_interventions.mc_error import ranking_resolution
     from agi_interventions.ranking import pairwise_comparisons, rank_interventions
+    from agi_interventions.sampling import independent_draws
 
     samples = pd.read_parquet(args.samples, columns=["base_index", "block", *INTERVENTIONS])
     values = independent_draws(samples)[list(INTERVENTIONS)]

@@ -159,10 +159,10 @@ def independent_parts(samples: pd.DataFrame) -> tuple[list[str], pd.DataFrame, p
         Uncertain input names (design order), their independent draws (the A and B rows)
         and the interventions' values on those rows.
     """
-    from agi_interventions.sampling import design_parameters, independent_mask
+    from agi_interventions.sampling import design_parameters, independent_draws
 
     parameters = design_parameters(samples["block"])
-    draws = samples.loc[independent_mask(samples["block"])].reset_index(drop=True)
+    draws = independent_draws(samples)
     return parameters, draws[parameters], draws[list(INTERVENTIONS)]
 
 

@@ -141,3 +141,19 @@ def design_parameters(block: pd.Series | np.ndarray) -> list[str]:
             raise ValueError(f"unexpected block label {value!r} in Sobol design")
         names.append(str(value)[3:])
     raise ValueError("not a Sobol design in SALib order: no B row after the AB rows")
+
+
+def independent_draws(samples: pd.DataFrame) -> pd.DataFrame:
+    """Return the design's A and B rows (the independent prior draws), re-indexed from 0.
+
+    Parameters
+    ----------
+    samples
+        An evaluated design with its ``block`` column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The 2N rows whose block is ``A`` or ``B``, all columns kept.
+    """
+    return samples.loc[independent_mask(samples["block"])].reset_index(drop=True)

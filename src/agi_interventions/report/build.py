@@ -32,7 +32,7 @@ from agi_interventions.report.html import (
     render_report,
     sobol_sentences,
 )
-from agi_interventions.sampling import independent_mask
+from agi_interventions.sampling import independent_draws
 
 logger = logging.getLogger(__name__)
 
@@ -98,8 +98,7 @@ class ResultFiles:
 
 def _independent_values(samples: Path) -> pd.DataFrame:
     columns = ["block", *INTERVENTIONS, *ALIGNMENT_CHANNELS]
-    frame = pd.read_parquet(samples, columns=columns)
-    return frame.loc[independent_mask(frame["block"]), columns[1:]].reset_index(drop=True)
+    return independent_draws(pd.read_parquet(samples, columns=columns))[columns[1:]]
 
 
 def draw_figures(files: ResultFiles, out_dir: str | Path, which: str = "core") -> dict[str, Path]:
