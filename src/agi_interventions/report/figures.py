@@ -21,7 +21,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.scale import SymmetricalLogTransform
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from agi_interventions.parameters import (
     ALIGNMENT_CHANNELS,
@@ -427,6 +427,8 @@ def alignment_channels(channels: pd.DataFrame) -> Figure:
     ax_mean.set_yticks(y, labels=[_wrap(name) for name, _, _ in rows])
     ax_mean.set_ylim(len(rows) - 0.5, -0.5)
     ax_mean.grid(axis="y", visible=False)
+    ax_mean.xaxis.set_major_locator(MaxNLocator(nbins=5, symmetric=True))
+    ax_mean.ticklabel_format(axis="x", style="sci", scilimits=(-2, 2))
     ax_mean.set_xlabel("mean value per unit of alignment effort\n(linear axis; ± 95% MC interval)")
     ax_mean.set_title("Mean", loc="left", pad=22)
     _interval_plot(ax_spread, rows)
