@@ -55,7 +55,8 @@ FIGURE_CAPTIONS: dict[str, str] = {
     "sobol": (
         "Sobol indices per output: first-order (S1, share of variance due to the parameter "
         "alone) and total (ST, including interactions), with 95% bootstrap intervals; "
-        "parameters sorted by ST."
+        "parameters sorted by ST. An estimate outside the axis range (noisy estimates can "
+        "leave [0, 1]) is cut at the edge and its value printed there."
     ),
     "alignment_channels": (
         "The three channels of the alignment value. Left: mean with 95% Monte Carlo interval "
