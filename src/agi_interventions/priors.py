@@ -111,6 +111,27 @@ class Prior:
         # scipy's truncnorm rescales its bounds and can miss them by one rounding step.
         return np.clip(np.asarray(self.dist.ppf(u), dtype=np.float64), low, high)
 
+    def sample(self, size: int, rng: np.random.Generator) -> np.ndarray:
+        """Draw independent values from the prior.
+
+        Parameters
+        ----------
+        size
+            Number of draws.
+        rng
+            Random generator (the caller's seeded stream).
+
+        Returns
+        -------
+        numpy.ndarray
+            ``size`` draws (the constant for ``fixed``).
+        """
+        if self.dist is None:
+            return np.full(size, self.value, dtype=np.float64)
+        low, high = self.support()
+        draws = np.asarray(self.dist.rvs(size=size, random_state=rng), dtype=np.float64)
+        return np.clip(draws, low, high)
+
     def support(self) -> tuple[float, float]:
         """Return the smallest and largest value the prior can produce."""
         if self.dist is None:

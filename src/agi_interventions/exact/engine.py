@@ -1,0 +1,484 @@
+"""Exact conditional means, Sobol indices and value of information from the model's structure.
+
+With independent inputs and every output a sum of products of single-parameter factors,
+``Y = sum_t c_t prod_j f_tj(theta_j)``:
+
+* ``E[Y | theta_S] = sum_t c_t prod_{j in S} f_tj(theta_j) prod_{j not in S} m_j[f_tj]``;
+* ``Var(E[Y | theta_i]) = sum_{t,t'} c_t c_t' C_i[f_ti, f_t'i] prod_{j != i} m_j[f_tj] m_j[f_t'j]``
+  (first order);
+* ``E[Var(Y | theta_~i)] = sum_{t,t'} c_t c_t' C_i[f_ti, f_t'i] prod_{j != i} G_j[f_tj, f_t'j]``
+  (total), with ``G = C + m m^T``;
+* ``Var(Y) = sum_k sum_{t,t'} c_t c_t' (prod_{j<k} G_j) C_k (prod_{j>k} m_j m_j)`` (a
+  telescoping sum in which every part is a covariance, so nothing cancels).
+
+``m``, ``C`` are the one-dimensional factor moments of :mod:`agi_interventions.exact.moments`.
+Every quadratic form is a Hadamard product of positive semi-definite matrices, so every
+variance is non-negative and ``0 <= S1 <= ST <= 1`` up to rounding.
+
+Value of information. With ``mu_k(theta_S) = E[V_k | theta_S]`` and ``k0`` the option with
+the highest mean, ``EVPPI(S) = E[max_k mu_k(theta_S) - mu_k0(theta_S)]``. For one parameter
+``mu_k`` is a rational function of ``theta``; the crossings of every pair of options are the
+real roots of a polynomial, and the integral over each piece between crossings is a sum of
+partial expectations of factors (quadrature): exact. For a group the outer expectation is
+plain Monte Carlo over the group's parameters (independent draws from their priors; the
+conditional means themselves are exact), with its standard error.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+from numpy.polynomial import Polynomial
+
+from agi_interventions.exact.moments import FactorMoments, factor_moments, partial_expectation
+from agi_interventions.exact.outputs import model_outputs
+from agi_interventions.exact.terms import (
+    Factor,
+    ProductSum,
+    Signature,
+    evaluate_factor,
+    rational_parts,
+)
+from agi_interventions.priors import Worldview
+
+logger = logging.getLogger(__name__)
+
+
+class NotApplicable(ValueError):
+    """The exact engine does not apply to this worldview (the reason is the message)."""
+
+
+def applicability(worldview: Worldview) -> str | None:
+    """Return why the exact engine does not apply to a worldview, or None if it does.
+
+    Parameters
+    ----------
+    worldview
+        Validated priors.
+
+    Returns
+    -------
+    str or None
+        A sentence for the report, or None when every output is a sum of products of
+        functions of independent parameters (the ``fractions`` parametrisation).
+    """
+    if worldview.parametrisation != "fractions":
+        return (
+            f"the {worldview.parametrisation} parametrisation derives F_V, F_CV and F_CnotV "
+            "from several inputs, so the outputs are not sums of products of functions of "
+            "single independent parameters"
+        )
+    return None
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """An output's terms as arrays: coefficients and, per parameter, factor indices."""
+
+    coef: np.ndarray  # (T,)
+    index: dict[str, np.ndarray]  # parameter -> (T,) index into that parameter's factors
+
+
+@dataclass(frozen=True)
+class Crossing:
+    """A point along one parameter where the option with the highest conditional mean changes.
+
+    Attributes
+    ----------
+    value
+        Parameter value of the switch.
+    quantile
+        Its prior quantile.
+    before, after
+        The best option below and above the switch.
+    """
+
+    value: float
+    quantile: float
+    before: str
+    after: str
+
+
+class ExactEngine:
+    """Exact moments, Sobol indices and value of information for one worldview.
+
+    Parameters
+    ----------
+    worldview
+        Validated priors in the ``fractions`` parametrisation.
+    outputs
+        Output name to its sum of products; default: every output of the model
+        (:func:`agi_interventions.exact.outputs.model_outputs`).
+
+    Raises
+    ------
+    NotApplicable
+        If the worldview's outputs are not sums of products of independent parameters.
+    """
+
+    def __init__(
+        self, worldview: Worldview, outputs: Mapping[str, ProductSum] | None = None
+    ) -> None:
+        reason = applicability(worldview)
+        if reason is not None:
+            raise NotApplicable(reason)
+        self.worldview = worldview
+        self.outputs = dict(model_outputs() if outputs is None else outputs)
+        self.parameters: tuple[str, ...] = tuple(worldview.priors)
+        unknown = {p for o in self.outputs.values() for p in o.parameters} - set(self.parameters)
+        if unknown:
+            raise ValueError(f"outputs use parameters without a prior: {sorted(unknown)}")
+        factors: dict[str, set[Factor]] = {p: {()} for p in self.parameters}
+        for output in self.outputs.values():
+            for name in output.parameters:
+                factors[name].update(output.factors(name))
+        self.moments: dict[str, FactorMoments] = {
+            name: factor_moments(worldview.priors[name], sorted(found, key=lambda f: (len(f), f)))
+            for name, found in factors.items()
+        }
+        self._position = {
+            name: {f: i for i, f in enumerate(m.factors)} for name, m in self.moments.items()
+        }
+
+    @property
+    def uncertain(self) -> list[str]:
+        """Uncertain parameters (not ``fixed``), in canonical order."""
+        return self.worldview.uncertain
+
+    def _layout(self, output: str) -> _Layout:
+        terms = self.outputs[output].terms
+        coef = np.array(list(terms.values()), dtype=np.float64)
+        index = {
+            name: np.array(
+                [self._position[name][dict(s).get(name, ())] for s in terms], dtype=np.intp
+            )
+            for name in self.parameters
+        }
+        return _Layout(coef, index)
+
+    @cached_property
+    def _layouts(self) -> dict[str, _Layout]:
+        return {name: self._layout(name) for name in self.outputs}
+
+    # ------------------------------------------------------------------ moments
+
+    def _term_means(self, layout: _Layout, name: str) -> np.ndarray:
+        return self.moments[name].mean[layout.index[name]]
+
+    def mean(self, output: str) -> float:
+        """Return ``E[output]`` under the prior."""
+        layout = self._layouts[output]
+        product = layout.coef.copy()
+        for name in self.parameters:
+            product *= self._term_means(layout, name)
+        return float(product.sum())
+
+    def _matrices(self, layout: _Layout, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per-term-pair ``m m^T``, ``G`` and ``C`` of one parameter."""
+        moments = self.moments[name]
+        idx = layout.index[name]
+        mean = moments.mean[idx]
+        cov = moments.cov[np.ix_(idx, idx)]
+        outer = np.outer(mean, mean)
+        return outer, cov + outer, cov
+
+    def variance_parts(self, output: str) -> dict[str, np.ndarray | float]:
+        """Exact total variance and first-order and total partial variances.
+
+        Parameters
+        ----------
+        output
+            Output name.
+
+        Returns
+        -------
+        dict
+            ``variance`` (float), ``first`` and ``total`` (arrays over :attr:`uncertain`):
+            ``Var(E[Y | theta_i])`` and ``E[Var(Y | theta_~i)]``.
+        """
+        layout = self._layouts[output]
+        c = layout.coef
+        names = list(self.parameters)
+        mats = [self._matrices(layout, name) for name in names]
+        size = len(c)
+        ones = np.ones((size, size))
+        # prefix/suffix Hadamard products of m m^T and of G
+        prefix_mm, prefix_g = [ones], [ones]
+        for outer, gram, _ in mats:
+            prefix_mm.append(prefix_mm[-1] * outer)
+            prefix_g.append(prefix_g[-1] * gram)
+        suffix_mm, suffix_g = [ones], [ones]
+        for outer, gram, _ in reversed(mats):
+            suffix_mm.append(suffix_mm[-1] * outer)
+            suffix_g.append(suffix_g[-1] * gram)
+        suffix_mm.reverse()
+        suffix_g.reverse()
+        variance = 0.0
+        first, total = {}, {}
+        for k, name in enumerate(names):
+            cov = mats[k][2]
+            variance += float(c @ (prefix_g[k] * cov * suffix_mm[k + 1]) @ c)
+            first[name] = float(c @ (prefix_mm[k] * cov * suffix_mm[k + 1]) @ c)
+            total[name] = float(c @ (prefix_g[k] * cov * suffix_g[k + 1]) @ c)
+        return {
+            "variance": variance,
+            "first": np.array([first[n] for n in self.uncertain]),
+            "total": np.array([total[n] for n in self.uncertain]),
+        }
+
+    def sobol(self, output: str) -> tuple[np.ndarray, np.ndarray]:
+        """Exact first-order and total Sobol indices of one output.
+
+        Parameters
+        ----------
+        output
+            Output name.
+
+        Returns
+        -------
+        tuple of numpy.ndarray
+            S1 and ST over :attr:`uncertain` (zeros for an output with no variance).
+        """
+        parts = self.variance_parts(output)
+        variance = float(parts["variance"])
+        if variance <= 0.0:
+            zeros = np.zeros(len(self.uncertain))
+            return zeros, zeros.copy()
+        return parts["first"] / variance, parts["total"] / variance
+
+    # ------------------------------------------------------------------ conditional means
+
+    def conditional_weights(self, output: str, given: Sequence[str]) -> dict[Signature, float]:
+        """``E[output | theta_given]`` as weights of products of the given parameters' factors.
+
+        Parameters
+        ----------
+        output
+            Output name.
+        given
+            Parameters conditioned on.
+
+        Returns
+        -------
+        dict
+            Signature over ``given`` (``((name, factor), ...)``) to weight; the conditional
+            mean is ``sum_s weight_s prod_{(name, f) in s} f(theta_name)``.
+        """
+        given_set = set(given)
+        weights: dict[Signature, float] = {}
+        for signature, coef in self.outputs[output].terms.items():
+            kept = tuple((n, f) for n, f in signature if n in given_set)
+            value = coef
+            for name, factor in signature:
+                if name not in given_set:
+                    value *= float(self.moments[name].mean[self._position[name][factor]])
+            weights[kept] = weights.get(kept, 0.0) + value
+        return weights
+
+    def conditional_mean(self, output: str, values: Mapping[str, np.ndarray]) -> np.ndarray:
+        """Evaluate ``E[output | theta_S = values]`` (S = the keys of ``values``).
+
+        Parameters
+        ----------
+        output
+            Output name.
+        values
+            Parameter name to values (arrays broadcast against each other).
+
+        Returns
+        -------
+        numpy.ndarray
+            The conditional mean at each point.
+        """
+        total: np.ndarray | float = 0.0
+        for signature, weight in self.conditional_weights(output, list(values)).items():
+            product: np.ndarray | float = weight
+            for name, factor in signature:
+                product = product * evaluate_factor(factor, values[name])
+            total = total + product
+        shape = np.broadcast_shapes(*(np.shape(v) for v in values.values()))
+        return np.broadcast_to(np.asarray(total, dtype=np.float64), shape).copy()
+
+    def _single_weights(self, options: Sequence[str], name: str) -> np.ndarray:
+        """Weights ``w[k, a]`` with ``E[V_k | theta] = sum_a w[k, a] f_a(theta)``."""
+        factors = self.moments[name].factors
+        w = np.zeros((len(options), len(factors)))
+        for k, option in enumerate(options):
+            for signature, weight in self.conditional_weights(option, [name]).items():
+                factor = dict(signature).get(name, ())
+                w[k, self._position[name][factor]] += weight
+        return w
+
+    # ------------------------------------------------------------------ value of information
+
+    def best_option(self, options: Sequence[str]) -> int:
+        """Index of the option with the highest exact mean (first one on a tie)."""
+        return int(np.argmax([self.mean(o) for o in options]))
+
+    def _pieces(
+        self, options: Sequence[str], name: str
+    ) -> tuple[np.ndarray, list[tuple[float, float, int]]]:
+        """Split the support of ``name`` where the best conditional mean changes."""
+        prior = self.worldview.priors[name]
+        low, high = prior.support()
+        factors = self.moments[name].factors
+        w = self._single_weights(options, name)
+        roots: list[float] = []
+        for k in range(len(options)):
+            for j in range(k + 1, len(options)):
+                roots.extend(_real_roots(w[k] - w[j], factors, low, high))
+        cuts = np.unique(np.array([low, *roots, high]))
+        pieces = []
+        for a, b in itertools.pairwise(cuts):
+            inside = _inner_point(a, b)
+            means = np.array([_evaluate(w[k], factors, inside) for k in range(len(options))])
+            pieces.append((float(a), float(b), int(np.argmax(means))))
+        return w, pieces
+
+    def evppi_parameter(self, options: Sequence[str], name: str) -> float:
+        """Exact EVPPI of one parameter.
+
+        Parameters
+        ----------
+        options
+            Output names of the options (e.g. the three interventions).
+        name
+            Parameter.
+
+        Returns
+        -------
+        float
+            ``E[max_k E[V_k | theta] - E[V_k0 | theta]]`` by exact piecewise integration
+            (0 for a fixed parameter).
+        """
+        prior = self.worldview.priors[name]
+        if prior.is_fixed:
+            return 0.0
+        k0 = self.best_option(options)
+        w, pieces = self._pieces(options, name)
+        factors = self.moments[name].factors
+        gains = [(a, b, w[best] - w[k0]) for a, b, best in pieces if best != k0]
+        if not gains:
+            return 0.0
+        lows = np.array([g[0] for g in gains])
+        highs = np.array([g[1] for g in gains])
+        deltas = np.array([g[2] for g in gains])  # (pieces, factors)
+        total = 0.0
+        for a, factor in enumerate(factors):
+            if np.any(deltas[:, a]):
+                total += float(deltas[:, a] @ partial_expectation(prior, factor, lows, highs))
+        return max(total, 0.0)
+
+    def crossings(self, options: Sequence[str], name: str) -> list[Crossing]:
+        """Exact switching values: where the best conditional mean changes along ``name``.
+
+        Parameters
+        ----------
+        options
+            Output names of the options.
+        name
+            Parameter.
+
+        Returns
+        -------
+        list of Crossing
+            In increasing parameter value; empty for a fixed parameter or no switch.
+        """
+        prior = self.worldview.priors[name]
+        if prior.is_fixed:
+            return []
+        _, pieces = self._pieces(options, name)
+        out = []
+        for (_, b, before), (_, _, after) in itertools.pairwise(pieces):
+            if before != after:
+                out.append(Crossing(b, float(prior.dist.cdf(b)), options[before], options[after]))
+        return out
+
+    def evppi_group(
+        self, options: Sequence[str], names: Sequence[str], *, n_draws: int, seed: int
+    ) -> tuple[float, float]:
+        """EVPPI of a group: exact conditional means, Monte Carlo outer expectation.
+
+        Parameters
+        ----------
+        options
+            Output names of the options.
+        names
+            Parameters of the group (fixed ones are ignored).
+        n_draws
+            Independent draws of the group's parameters.
+        seed
+            Seed of the draws.
+
+        Returns
+        -------
+        tuple of float
+            The estimate and its Monte Carlo standard error.
+        """
+        names = [n for n in names if not self.worldview.priors[n].is_fixed]
+        if not names:
+            return 0.0, 0.0
+        rng = np.random.default_rng(seed)
+        draws = {n: self.worldview.priors[n].sample(n_draws, rng) for n in names}
+        k0 = self.best_option(options)
+        means = np.column_stack([self.conditional_mean(o, draws) for o in options])
+        gain = means.max(axis=1) - means[:, k0]
+        return float(gain.mean()), float(gain.std(ddof=1) / np.sqrt(n_draws))
+
+
+def _evaluate(weights: np.ndarray, factors: Sequence[Factor], x: float) -> float:
+    return float(sum(w * evaluate_factor(f, x) for w, f in zip(weights, factors, strict=True)))
+
+
+def _inner_point(a: float, b: float) -> float:
+    """Return a point strictly inside ``(a, b)`` (either end may be infinite)."""
+    if np.isfinite(a) and np.isfinite(b):
+        return 0.5 * (a + b)
+    if np.isfinite(a):
+        return a + max(1.0, abs(a))
+    if np.isfinite(b):
+        return b - max(1.0, abs(b))
+    return 0.0
+
+
+def _real_roots(
+    delta: np.ndarray, factors: Sequence[Factor], low: float, high: float
+) -> list[float]:
+    """Real roots inside ``(low, high)`` of ``sum_a delta_a f_a(x)`` (rational in x)."""
+    if not np.any(delta):
+        return []
+    parts = [rational_parts(f) for f in factors]
+    power_x = max(p[1] for p in parts)
+    power_one_minus = max(p[2] for p in parts)
+    x_poly = Polynomial([0.0, 1.0])
+    one_minus = Polynomial([1.0, -1.0])
+    numerator = Polynomial([0.0])
+    for d, (num, px, pm) in zip(delta, parts, strict=True):
+        if d:
+            numerator = numerator + d * num * x_poly ** (power_x - px) * one_minus ** (
+                power_one_minus - pm
+            )
+    numerator = numerator.trim()
+    if numerator.degree() < 1:
+        return []
+    roots = []
+    deriv = numerator.deriv()
+    for r in numerator.roots():
+        # a double root (tangency) can come out as a close complex pair: keep it as a cut,
+        # which never changes an integral
+        if abs(r.imag) > 1e-6 * max(1.0, abs(r.real)):
+            continue
+        x = float(r.real)
+        for _ in range(3):  # polish with Newton steps
+            slope = deriv(x)
+            if slope == 0:
+                break
+            x -= numerator(x) / slope
+        if low < x < high:
+            roots.append(x)
+    return roots

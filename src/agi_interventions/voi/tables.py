@@ -1,0 +1,110 @@
+"""Value-of-information and expected-loss tables."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from agi_interventions.voi.basis import PreparedInputs
+from agi_interventions.voi.estimators import (
+    as_inputs,
+    as_values,
+    evpi_estimate,
+    evppi_estimate,
+    expected_loss,
+)
+from agi_interventions.voi.regression import BootstrapPlan
+
+logger = logging.getLogger(__name__)
+
+#: Columns of the value-of-information table.
+VOI_COLUMNS = ["name", "kind", "value", "se", "ci_low", "ci_high", "plugin", "policy", "rows"]
+
+
+def value_of_information_table(
+    values: pd.DataFrame,
+    inputs: pd.DataFrame,
+    groups: Mapping[str, Sequence[str]],
+    *,
+    n_bootstrap: int,
+    seed: int,
+) -> pd.DataFrame:
+    """EVPI, per-parameter EVPPI and per-group EVPPI in one table.
+
+    Parameters
+    ----------
+    values
+        One column per option (intervention), one row per independent draw.
+    inputs
+        One column per input parameter, rows aligned by position with ``values``. Constant
+        (fixed) parameters get EVPPI 0.
+    groups
+        Group name to parameter names; members not among ``inputs.columns`` are skipped and
+        a group with no member left is left out (logged).
+    n_bootstrap
+        Bootstrap replicates (shared resamples for every row of the table).
+    seed
+        Seed of the clusters, folds and resamples.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`VOI_COLUMNS`: EVPI (kind ``evpi``), then one row per input (kind
+        ``parameter``), then one per group (kind ``group``); ``rows`` is the number of draws
+        used. See :mod:`agi_interventions.voi.estimators` for the estimates.
+
+    Raises
+    ------
+    ValueError
+        On length mismatch, non-finite entries, or duplicate input column names.
+    """
+    arr = as_values(values)
+    n = arr.shape[0]
+    if inputs.columns.has_duplicates:
+        dup = sorted({str(c) for c in inputs.columns[inputs.columns.duplicated()]})
+        raise ValueError(f"inputs has duplicate column names: {dup}")
+    names = [str(c) for c in inputs.columns]
+    prepared = PreparedInputs(as_inputs(inputs.to_numpy(dtype=float), n))
+    plan = BootstrapPlan.draw(n, n_bootstrap, seed)
+    position = {name: i for i, name in enumerate(names)}
+    rows = [("EVPI", "evpi", evpi_estimate(arr, plan))]
+    for i, name in enumerate(names):
+        rows.append((name, "parameter", evppi_estimate(arr, prepared, [i], plan)))
+    for group, members in groups.items():
+        present = [m for m in dict.fromkeys(members) if m in position]
+        if not present:
+            logger.info("group %r left out: none of %s is an uncertain input", group, members)
+            continue
+        columns = [position[m] for m in present]
+        rows.append((str(group), "group", evppi_estimate(arr, prepared, columns, plan)))
+    table = pd.DataFrame(
+        [
+            (name, kind, e.value, e.se, e.ci_low, e.ci_high, e.plugin, e.policy, n)
+            for name, kind, e in rows
+        ],
+        columns=VOI_COLUMNS,
+    )
+    logger.info("value of information: %d estimates from %d draws", len(table), n)
+    return table
+
+
+def expected_loss_table(values: pd.DataFrame) -> pd.DataFrame:
+    """Tabulate the expected loss of committing to each option now.
+
+    Parameters
+    ----------
+    values
+        One column per option, one row per independent draw.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``intervention, expected_loss, se`` in the column order of ``values``.
+    """
+    loss, se = expected_loss(values.to_numpy(dtype=float))
+    return pd.DataFrame(
+        {"intervention": [str(c) for c in values.columns], "expected_loss": loss, "se": se}
+    ).astype({"expected_loss": np.float64, "se": np.float64})
