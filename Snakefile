@@ -1,4 +1,4 @@
-# Marginal value of alignment vs cooperation work: priors -> marginal values -> Sobol -> report.
+# Marginal value of alignment vs cooperation work: priors -> design -> evaluation -> tables -> report.
 #
 #   snakemake --cores all                          # every worldview in config/config.yaml
 #   snakemake --cores all --configfile other.yaml  # another set of worldviews
@@ -10,9 +10,7 @@ import os
 
 from snakemake.utils import min_version, validate
 
-from agi_interventions.decision_analysis import DECISION_DEFAULTS, resolve_groups
 from agi_interventions.priors import PriorError, load_worldview
-from agi_interventions.report.build import FIGURE_SETS
 
 
 min_version("8.20")
@@ -43,11 +41,29 @@ shell.prefix(
 )
 
 WORLDVIEWS = list(config["worldviews"])
-DECISION = {**DECISION_DEFAULTS, **config.get("decision", {})}
+SAMPLES = int(config["samples"])
+# Chunks of the evaluation: a power of two, at most the design's number of blocks
+# (min(N, 1024)); "auto" gives one chunk per 2^16 base points, at most 16.
+CHUNKS = config["chunks"]
+if CHUNKS == "auto":
+    CHUNKS = max(1, min(16, SAMPLES // 2**16))
+CHUNKS = min(int(CHUNKS), SAMPLES, 1024)
 DECISION_ANALYSIS = config["decision_analysis"]
-DECISION_TABLES = [
+DECISION = config["decision"]
+FIGURES = ["marginal_values", "p_best", "sobol", "alignment_channels"]
+if DECISION_ANALYSIS:
+    FIGURES += ["sobol_decision", "evppi", "switching"]
+CORE_TABLES = [
+    "sobol.csv",
     "sobol_decision.csv",
     "sobol_asinh.csv",
+    "ranking.csv",
+    "pairwise.csv",
+    "diagnostics.csv",
+    "resolution.csv",
+    "mc_error.csv",
+]
+DECISION_TABLES = [
     "pawn.csv",
     "method_comparison.csv",
     "value_of_information.csv",
@@ -55,14 +71,12 @@ DECISION_TABLES = [
     "switching.csv",
     "switching_curves.csv",
     "prim_boxes.csv",
-    "ranking_resolution.csv",
-    "mc_error.csv",
 ]
-resolve_groups(DECISION["groups"], [])  # fails early on unknown parameter names
 
 
 wildcard_constraints:
     worldview="|".join(WORLDVIEWS),
+    chunk=r"\d+",
 
 
 report: "report/workflow.rst"
@@ -78,13 +92,6 @@ rule all:
         expand(
             "results/{worldview}/{name}",
             worldview=WORLDVIEWS,
-            name=[
-                "report.html",
-                "sobol.csv",
-                "ranking.csv",
-                "pairwise.csv",
-                "diagnostics.csv",
-                *(DECISION_TABLES if DECISION_ANALYSIS else []),
-            ],
+            name=["report.html", *CORE_TABLES, *(DECISION_TABLES if DECISION_ANALYSIS else [])],
         ),
     default_target: True

@@ -1,4 +1,4 @@
-"""Coverage study of the regression EVPPI against the exact engine.
+r"""Coverage study of the regression EVPPI against the exact engine.
 
 For each worldview and seed, draw ``2N`` independent prior samples (the size of the pipeline's
 independent draws at base size N), estimate EVPI and the EVPPI of every parameter and group
@@ -101,9 +101,8 @@ def main() -> None:
     summary = summarise(rows)
     with pd.option_context("display.width", 200, "display.max_rows", 500):
         print(summary.to_string(index=False, float_format=lambda x: f"{x:.3g}"))
-    print(
-        f"lowest coverage: {summary['coverage'].min():.2f}; estimates of 0: {summary['zero'].sum()}"
-    )
+    lowest, zeros = summary["coverage"].min(), summary["zero"].sum()
+    print(f"lowest coverage: {lowest:.2f}; estimates of 0: {zeros}")
 
 
 if __name__ == "__main__":

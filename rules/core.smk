@@ -1,58 +1,82 @@
-# Core pipeline: sample and evaluate, diagnostics, Sobol indices, ranking, provenance.
+# Core pipeline: design, chunked evaluation, Sobol indices, ranking, diagnostics, error budget.
 
 
-rule simulate:
+rule design:
     input:
-        priors=lambda wildcards: config["worldviews"][wildcards.worldview],
+        priors=priors_of,
     output:
-        "results/{worldview}/samples.parquet",
+        draws="results/{worldview}/draws.parquet",
+        design="results/{worldview}/design.json",
     params:
-        samples=int(config["samples"]),
+        samples=SAMPLES,
         seed=config["seed"],
+        chunks=CHUNKS,
     conda:
         "../envs/pipeline.yaml"
     log:
-        "results/{worldview}/logs/simulate.log",
+        "results/{worldview}/logs/design.log",
     benchmark:
-        "results/{worldview}/benchmarks/simulate.tsv"
+        "results/{worldview}/benchmarks/design.tsv"
     shell:
-        "python -m agi_interventions simulate --priors {input.priors:q} --name {wildcards.worldview}"
-        " --samples {params.samples} --seed {params.seed} --out {output:q} 2> {log:q}"
+        "python -m agi_interventions design --priors {input.priors:q} --name {wildcards.worldview}"
+        " --samples {params.samples} --seed {params.seed} --chunks {params.chunks}"
+        " --draws {output.draws:q} --design {output.design:q} 2> {log:q}"
 
 
-rule diagnostics:
+rule evaluate:
     input:
-        "results/{worldview}/samples.parquet",
+        design="results/{worldview}/design.json",
+        draws="results/{worldview}/draws.parquet",
     output:
-        report(
-            "results/{worldview}/diagnostics.csv",
-            caption="../report/diagnostics.rst",
-            category="{worldview}",
-            subcategory="Diagnostics",
-        ),
+        ab="results/{worldview}/chunks/evaluate_{chunk}.parquet",
+        counts="results/{worldview}/chunks/counts_{chunk}.json",
+    group:
+        "chunk"
     conda:
         "../envs/pipeline.yaml"
     log:
-        "results/{worldview}/logs/diagnostics.log",
+        "results/{worldview}/logs/evaluate_{chunk}.log",
     benchmark:
-        "results/{worldview}/benchmarks/diagnostics.tsv"
+        "results/{worldview}/benchmarks/evaluate_{chunk}.tsv"
     shell:
-        "python -m agi_interventions diagnostics --samples {input:q} --out {output:q} 2> {log:q}"
+        "python -m agi_interventions evaluate --design {input.design:q} --draws {input.draws:q}"
+        " --chunk {wildcards.chunk} --out {output.ab:q} --counts {output.counts:q} 2> {log:q}"
+
+
+rule sobol_chunk:
+    input:
+        design="results/{worldview}/design.json",
+        draws="results/{worldview}/draws.parquet",
+        ab="results/{worldview}/chunks/evaluate_{chunk}.parquet",
+    output:
+        "results/{worldview}/chunks/sobol_{chunk}.npz",
+    params:
+        resamples=config["bootstrap_resamples"],
+    group:
+        "chunk"
+    conda:
+        "../envs/pipeline.yaml"
+    log:
+        "results/{worldview}/logs/sobol_chunk_{chunk}.log",
+    benchmark:
+        "results/{worldview}/benchmarks/sobol_chunk_{chunk}.tsv"
+    shell:
+        "python -m agi_interventions sobol-chunk --design {input.design:q} --draws {input.draws:q}"
+        " --ab {input.ab:q} --chunk {wildcards.chunk} --resamples {params.resamples}"
+        " --out {output:q} 2> {log:q}"
 
 
 rule sobol:
     input:
-        "results/{worldview}/samples.parquet",
+        priors=priors_of,
+        design="results/{worldview}/design.json",
+        sums=chunk_files("results/{worldview}/chunks/sobol_{chunk}.npz"),
     output:
-        report(
-            "results/{worldview}/sobol.csv",
-            caption="../report/sobol.rst",
-            category="{worldview}",
-            subcategory="Sensitivity",
-        ),
+        sobol=_reported("sobol.csv", "sobol", "Sensitivity"),
+        sobol_decision=_reported("sobol_decision.csv", "sobol_decision", "Decision"),
+        sobol_asinh=_reported("sobol_asinh.csv", "robust", "Sensitivity"),
     params:
-        resamples=config["bootstrap_resamples"],
-        seed=config["seed"],
+        out_dir=lambda wildcards, output: os.path.dirname(output.sobol),
     conda:
         "../envs/pipeline.yaml"
     log:
@@ -60,32 +84,34 @@ rule sobol:
     benchmark:
         "results/{worldview}/benchmarks/sobol.tsv"
     shell:
-        "python -m agi_interventions sobol --samples {input:q} --resamples {params.resamples}"
-        " --seed {params.seed} --out {output:q} 2> {log:q}"
+        "python -m agi_interventions sobol --priors {input.priors:q} --name {wildcards.worldview}"
+        " --design {input.design:q} --sums {input.sums:q} --out-dir {params.out_dir:q} 2> {log:q}"
+
+
+rule diagnostics:
+    input:
+        draws="results/{worldview}/draws.parquet",
+        counts=chunk_files("results/{worldview}/chunks/counts_{chunk}.json"),
+    output:
+        _reported("diagnostics.csv", "diagnostics", "Diagnostics"),
+    conda:
+        "../envs/pipeline.yaml"
+    log:
+        "results/{worldview}/logs/diagnostics.log",
+    benchmark:
+        "results/{worldview}/benchmarks/diagnostics.tsv"
+    shell:
+        "python -m agi_interventions diagnostics --draws {input.draws:q}"
+        " --counts {input.counts:q} --out {output:q} 2> {log:q}"
 
 
 rule rank:
     input:
-        "results/{worldview}/samples.parquet",
+        priors=priors_of,
+        draws="results/{worldview}/draws.parquet",
     output:
-        ranking=report(
-            "results/{worldview}/ranking.csv",
-            caption="../report/ranking.rst",
-            category="{worldview}",
-            subcategory="Ranking",
-        ),
-        pairwise=report(
-            "results/{worldview}/pairwise.csv",
-            caption="../report/pairwise.rst",
-            category="{worldview}",
-            subcategory="Ranking",
-        ),
-        resolution=report(
-            "results/{worldview}/ranking_resolution.csv",
-            caption="../report/mc_error.rst",
-            category="{worldview}",
-            subcategory="Ranking",
-        ),
+        ranking=_reported("ranking.csv", "ranking", "Ranking"),
+        pairwise=_reported("pairwise.csv", "pairwise", "Ranking"),
     conda:
         "../envs/pipeline.yaml"
     log:
@@ -93,13 +119,44 @@ rule rank:
     benchmark:
         "results/{worldview}/benchmarks/rank.tsv"
     shell:
-        "python -m agi_interventions rank --samples {input:q} --ranking {output.ranking:q}"
-        " --pairwise {output.pairwise:q} --resolution {output.resolution:q} 2> {log:q}"
+        "python -m agi_interventions rank --priors {input.priors:q} --name {wildcards.worldview}"
+        " --draws {input.draws:q} --ranking {output.ranking:q} --pairwise {output.pairwise:q}"
+        " 2> {log:q}"
+
+
+rule resolution:
+    input:
+        unpack(
+            lambda wildcards: {
+                "design": f"results/{wildcards.worldview}/design.json",
+                "ranking": f"results/{wildcards.worldview}/ranking.csv",
+                "pairwise": f"results/{wildcards.worldview}/pairwise.csv",
+                "sobol": f"results/{wildcards.worldview}/sobol.csv",
+                **(
+                    {"voi": f"results/{wildcards.worldview}/value_of_information.csv"}
+                    if DECISION_ANALYSIS
+                    else {}
+                ),
+            }
+        ),
+    output:
+        resolution=_reported("resolution.csv", "mc_error", "Ranking"),
+        mc_error=_reported("mc_error.csv", "mc_error", "Ranking"),
+    params:
+        voi=lambda wildcards, input: f"--voi {input.voi}" if DECISION_ANALYSIS else "",
+    conda:
+        "../envs/pipeline.yaml"
+    log:
+        "results/{worldview}/logs/resolution.log",
+    shell:
+        "python -m agi_interventions resolution --design {input.design:q}"
+        " --ranking {input.ranking:q} --pairwise {input.pairwise:q} --sobol {input.sobol:q}"
+        " {params.voi} --out {output.resolution:q} --mc-error {output.mc_error:q} 2> {log:q}"
 
 
 rule provenance:
     input:
-        priors=lambda wildcards: config["worldviews"][wildcards.worldview],
+        priors=priors_of,
     output:
         "results/{worldview}/provenance.json",
     params:
@@ -115,9 +172,7 @@ rule provenance:
 
 rule figures:
     input:
-        samples="results/{worldview}/samples.parquet",
-        sobol="results/{worldview}/sobol.csv",
-        ranking="results/{worldview}/ranking.csv",
+        unpack(figure_inputs),
     output:
         **{
             name: report(
@@ -126,11 +181,12 @@ rule figures:
                 category="{worldview}",
                 subcategory="Figures",
             )
-            for name in FIGURE_SETS["core"]
+            for name in FIGURES
         },
     params:
         results=lambda wildcards, input: os.path.dirname(input.ranking),
         out_dir=lambda wildcards, output: os.path.dirname(output.sobol),
+        decision="--decision" if DECISION_ANALYSIS else "",
     conda:
         "../envs/pipeline.yaml"
     log:
@@ -138,7 +194,7 @@ rule figures:
     benchmark:
         "results/{worldview}/benchmarks/figures.tsv"
     shell:
-        "python -m agi_interventions figures --set core --results {params.results:q}"
+        "python -m agi_interventions figures {params.decision} --results {params.results:q}"
         " --out-dir {params.out_dir:q} 2> {log:q}"
 
 

@@ -1,37 +1,38 @@
-# Decision analysis (what would change our mind): decision-focused and tail-robust
-# sensitivity, value of information, switching values, scenario discovery, MC error budget.
-# Two jobs, so they run side by side and each imports its libraries once.
+# Decision analysis (what would change our mind): value of information, switching values,
+# scenario discovery, tail-robust sensitivity.
 
 
-rule choice_sensitivity:
+rule robustness:
     input:
-        samples="results/{worldview}/samples.parquet",
+        design="results/{worldview}/design.json",
+        draws="results/{worldview}/draws.parquet",
         sobol="results/{worldview}/sobol.csv",
+        sobol_asinh="results/{worldview}/sobol_asinh.csv",
     output:
-        sobol_decision=_reported("sobol_decision.csv", "sobol_decision", "Decision"),
-        sobol_asinh=_reported("sobol_asinh.csv", "robust", "Sensitivity"),
         pawn=_reported("pawn.csv", "robust", "Sensitivity"),
         method_comparison=_reported("method_comparison.csv", "robust", "Sensitivity"),
     params:
-        resamples=config["bootstrap_resamples"],
         seed=config["seed"],
         rank_shift=DECISION["rank_shift"],
         out_dir=lambda wildcards, output: os.path.dirname(output.pawn),
     conda:
         "../envs/pipeline.yaml"
     log:
-        "results/{worldview}/logs/choice_sensitivity.log",
+        "results/{worldview}/logs/robustness.log",
     benchmark:
-        "results/{worldview}/benchmarks/choice_sensitivity.tsv"
+        "results/{worldview}/benchmarks/robustness.tsv"
     shell:
-        "python -m agi_interventions choice-sensitivity --samples {input.samples:q}"
-        " --sobol {input.sobol:q} --resamples {params.resamples} --seed {params.seed}"
-        " --rank-shift {params.rank_shift} --out-dir {params.out_dir:q} 2> {log:q}"
+        "python -m agi_interventions robustness --design {input.design:q}"
+        " --draws {input.draws:q} --sobol {input.sobol:q} --sobol-asinh {input.sobol_asinh:q}"
+        " --seed {params.seed} --rank-shift {params.rank_shift} --out-dir {params.out_dir:q}"
+        " 2> {log:q}"
 
 
-rule decision_values:
+rule decision:
     input:
-        "results/{worldview}/samples.parquet",
+        priors=priors_of,
+        design="results/{worldview}/design.json",
+        draws="results/{worldview}/draws.parquet",
     output:
         value_of_information=_reported(
             "value_of_information.csv", "value_of_information", "Decision"
@@ -39,52 +40,50 @@ rule decision_values:
         expected_loss=_reported("expected_loss.csv", "expected_loss", "Decision"),
         switching=_reported("switching.csv", "switching", "Decision"),
         switching_curves="results/{worldview}/switching_curves.csv",
-        prim_boxes=_reported("prim_boxes.csv", "prim_boxes", "Decision"),
-        mc_error=_reported("mc_error.csv", "mc_error", "Decision"),
     params:
         seed=config["seed"],
-        settings=json.dumps(
-            {k: DECISION[k] for k in DECISION if k != "rank_shift"}, sort_keys=True
+        groups=" ".join(
+            f"--group {name}={','.join(members)}" for name, members in DECISION["groups"].items()
         ),
+        evppi_bootstrap=DECISION["evppi_bootstrap"],
+        exact_draws=DECISION["exact_draws"],
+        switching_bins=DECISION["switching_bins"],
+        top_parameters=DECISION["top_parameters"],
         out_dir=lambda wildcards, output: os.path.dirname(output.switching),
-    priority: 10  # the longest job: start it as soon as the samples exist
+    priority: 10  # the longest job: start it as soon as the draws exist
     conda:
         "../envs/pipeline.yaml"
     log:
-        "results/{worldview}/logs/decision_values.log",
+        "results/{worldview}/logs/decision.log",
     benchmark:
-        "results/{worldview}/benchmarks/decision_values.tsv"
+        "results/{worldview}/benchmarks/decision.tsv"
     shell:
-        "python -m agi_interventions decision-values --samples {input:q}"
-        " --seed {params.seed} --settings-json {params.settings:q}"
-        " --out-dir {params.out_dir:q} 2> {log:q}"
+        "python -m agi_interventions decision --priors {input.priors:q}"
+        " --name {wildcards.worldview} --design {input.design:q} --draws {input.draws:q}"
+        " --seed {params.seed} {params.groups} --evppi-bootstrap {params.evppi_bootstrap}"
+        " --exact-draws {params.exact_draws} --switching-bins {params.switching_bins}"
+        " --top-parameters {params.top_parameters} --out-dir {params.out_dir:q} 2> {log:q}"
 
 
-rule decision_figures:
+rule scenarios:
     input:
-        sobol_decision="results/{worldview}/sobol_decision.csv",
-        voi="results/{worldview}/value_of_information.csv",
-        switching="results/{worldview}/switching.csv",
-        curves="results/{worldview}/switching_curves.csv",
+        design="results/{worldview}/design.json",
+        draws="results/{worldview}/draws.parquet",
     output:
-        **{
-            name: report(
-                f"results/{{worldview}}/figures/{name}.png",
-                caption=f"../report/figure_{name}.rst",
-                category="{worldview}",
-                subcategory="Figures",
-            )
-            for name in FIGURE_SETS["decision"]
-        },
+        _reported("prim_boxes.csv", "prim_boxes", "Decision"),
     params:
-        results=lambda wildcards, input: os.path.dirname(input.voi),
-        out_dir=lambda wildcards, output: os.path.dirname(output.evppi),
+        seed=config["seed"],
+        prim_threshold=DECISION["prim_threshold"],
+        prim_peel_alpha=DECISION["prim_peel_alpha"],
+        out_dir=lambda wildcards, output: os.path.dirname(output[0]),
+    priority: 10
     conda:
         "../envs/pipeline.yaml"
     log:
-        "results/{worldview}/logs/decision_figures.log",
+        "results/{worldview}/logs/scenarios.log",
     benchmark:
-        "results/{worldview}/benchmarks/decision_figures.tsv"
+        "results/{worldview}/benchmarks/scenarios.tsv"
     shell:
-        "python -m agi_interventions figures --set decision --results {params.results:q}"
-        " --out-dir {params.out_dir:q} 2> {log:q}"
+        "python -m agi_interventions scenarios --design {input.design:q} --draws {input.draws:q}"
+        " --seed {params.seed} --prim-threshold {params.prim_threshold}"
+        " --prim-peel-alpha {params.prim_peel_alpha} --out-dir {params.out_dir:q} 2> {log:q}"

@@ -19,7 +19,7 @@ from agi_interventions.ranking import PAIRWISE_COLUMNS, RANKING_COLUMNS
 
 BASELINE = Path(__file__).resolve().parents[1] / "config" / "priors" / "baseline.yaml"
 SOBOL_COLUMNS = ["output", "parameter", "S1", "S1_conf", "ST", "ST_conf"]
-N_BASE = 16
+N_BASE = 64
 
 
 def _errors(caplog: pytest.LogCaptureFixture) -> list[str]:
@@ -63,85 +63,66 @@ def test_check_priors_missing_file(tmp_path, caplog):
     assert any(str(missing) in e and "not found" in e for e in _errors(caplog))
 
 
-# ----------------------------------------------------------------------------- simulate
+# ----------------------------------------------------------------------------- design
 
 
-def test_simulate_rejects_a_sample_size_that_is_not_a_power_of_two(tmp_path, caplog):
-    out = tmp_path / "samples.parquet"
-    argv = ["simulate", "--priors", str(BASELINE), "--samples", "1000", "--seed", "1"]
-    assert main([*argv, "--out", str(out)]) == 2
+def test_design_rejects_a_sample_size_that_is_not_a_power_of_two(tmp_path, caplog):
+    argv = ["design", "--priors", str(BASELINE), "--samples", "1000", "--seed", "1"]
+    draws, design = tmp_path / "draws.parquet", tmp_path / "design.json"
+    assert main([*argv, "--chunks", "1", "--draws", str(draws), "--design", str(design)]) == 2
     errors = _errors(caplog)
     assert len(errors) == 1
     assert "power of two" in errors[0]
     assert "1000" in errors[0]
-    assert not out.exists()
     assert list(tmp_path.iterdir()) == []
 
 
 # ----------------------------------------------------------------------------- pipeline
 
 
-def _pipeline(folder: Path, seed: int = 5) -> dict[str, Path]:
-    paths = {
-        name: folder / file
-        for name, file in [
-            ("samples", "samples.parquet"),
-            ("sobol", "sobol.csv"),
-            ("ranking", "ranking.csv"),
-            ("pairwise", "pairwise.csv"),
-            ("resolution", "ranking_resolution.csv"),
-        ]
-    }
-    samples = str(paths["samples"])
+def _pipeline(folder: Path, seed: int = 5, chunks: int = 2) -> dict[str, Path]:
+    draws, design = folder / "draws.parquet", folder / "design.json"
     assert (
         main(
             [
-                "simulate",
+                "design",
                 "--priors",
                 str(BASELINE),
                 "--samples",
                 str(N_BASE),
                 "--seed",
                 str(seed),
-                "--out",
-                samples,
+                "--chunks",
+                str(chunks),
+                "--draws",
+                str(draws),
+                "--design",
+                str(design),
             ]
         )
         == 0
     )
-    assert (
-        main(
-            [
-                "sobol",
-                "--samples",
-                samples,
-                "--resamples",
-                "20",
-                "--seed",
-                str(seed),
-                "--out",
-                str(paths["sobol"]),
-            ]
-        )
-        == 0
-    )
-    assert (
-        main(
-            [
-                "rank",
-                "--samples",
-                samples,
-                "--ranking",
-                str(paths["ranking"]),
-                "--pairwise",
-                str(paths["pairwise"]),
-                "--resolution",
-                str(paths["resolution"]),
-            ]
-        )
-        == 0
-    )
-    return paths
+    sums = []
+    for chunk in range(chunks):
+        ab, counts = folder / f"ab_{chunk}.parquet", folder / f"counts_{chunk}.json"
+        base = ["--design", str(design), "--draws", str(draws), "--chunk", str(chunk)]
+        assert main(["evaluate", *base, "--out", str(ab), "--counts", str(counts)]) == 0
+        sums.append(folder / f"sums_{chunk}.npz")
+        argv = ["sobol-chunk", *base, "--ab", str(ab), "--resamples", "20", "--out", str(sums[-1])]
+        assert main(argv) == 0
+    argv = ["sobol", "--priors", str(BASELINE), "--design", str(design), "--sums"]
+    assert main([*argv, *map(str, sums), "--out-dir", str(folder)]) == 0
+    ranking, pairwise = folder / "ranking.csv", folder / "pairwise.csv"
+    argv = ["rank", "--priors", str(BASELINE), "--draws", str(draws)]
+    assert main([*argv, "--ranking", str(ranking), "--pairwise", str(pairwise)]) == 0
+    counts = [str(folder / f"counts_{c}.json") for c in range(chunks)]
+    argv = ["diagnostics", "--draws", str(draws), "--counts", *counts]
+    assert main([*argv, "--out", str(folder / "diagnostics.csv")]) == 0
+    argv = ["resolution", "--design", str(design), "--ranking", str(ranking)]
+    argv += ["--pairwise", str(pairwise), "--sobol", str(folder / "sobol.csv")]
+    argv += ["--out", str(folder / "resolution.csv"), "--mc-error", str(folder / "mc_error.csv")]
+    assert main(argv) == 0
+    return {p.stem: p for p in folder.iterdir() if p.suffix == ".csv"} | {"draws": draws}
 
 
 @pytest.fixture(scope="module")
@@ -154,47 +135,39 @@ def runs(tmp_path_factory) -> tuple[dict[str, Path], dict[str, Path]]:
 def test_pipeline_writes_documented_columns(runs):
     paths, _ = runs
     uncertain = load_worldview(BASELINE).uncertain
-    samples = pd.read_parquet(paths["samples"])
-    assert len(samples) == N_BASE * (len(uncertain) + 2)
+    draws = pd.read_parquet(paths["draws"])
+    assert len(draws) == 2 * N_BASE
+    assert draws["matrix"].tolist()[:4] == ["A", "B", "A", "B"]
 
     sobol = pd.read_csv(paths["sobol"])
-    assert list(sobol.columns) == SOBOL_COLUMNS
+    assert list(sobol.columns) == [*SOBOL_COLUMNS, "S1_exact", "ST_exact", "flag"]
     assert list(sobol["output"].unique()) == list(INTERVENTIONS)
-    assert len(sobol) == len(INTERVENTIONS) * len(uncertain)
     assert sobol.loc[sobol["output"] == "a_V", "parameter"].tolist() == uncertain
+    assert sobol["ST_exact"].notna().all()  # the baseline is a fractions worldview
 
     ranking = pd.read_csv(paths["ranking"])
-    assert list(ranking.columns[:8]) == [
-        "intervention",
-        "mean",
-        "mean_ci_low",
-        "mean_ci_high",
-        "median",
-        "q05",
-        "q95",
-        "p_best",
-    ]
-    assert list(ranking.columns) == RANKING_COLUMNS
-    assert sorted(ranking["intervention"]) == sorted(INTERVENTIONS)
+    assert list(ranking.columns) == [*RANKING_COLUMNS, "mean_exact"]
     assert ranking["mean"].is_monotonic_decreasing
 
     pairwise = pd.read_csv(paths["pairwise"])
     assert list(pairwise.columns) == PAIRWISE_COLUMNS
-    assert len(pairwise) == len(INTERVENTIONS) * (len(INTERVENTIONS) - 1)
 
     resolution = pd.read_csv(paths["resolution"])
     assert list(resolution.columns) == RESOLUTION_COLUMNS
-    assert resolution["criterion"].tolist() == ["mean", "p_best"]
+    assert resolution["criterion"].tolist()[:2] == ["mean", "p_best"]
+    assert {c.split(":")[0] for c in resolution["criterion"]} == {"mean", "p_best", "sobol_ST"}
     assert (resolution["n_base"] == N_BASE).all()
+
+    diagnostics = pd.read_csv(paths["diagnostics"]).set_index(["scope", "check"])
+    d = len(uncertain)
+    assert diagnostics.loc[("all evaluations", "inconsistent"), "total"] == N_BASE * (d + 2)
+    assert diagnostics.loc[("independent draws", "inconsistent"), "total"] == 2 * N_BASE
 
 
 def test_ranking_uses_the_independent_draws(runs):
     paths, _ = runs
-    samples = pd.read_parquet(paths["samples"])
-    draws = samples.loc[samples["block"].isin(["A", "B"]), list(INTERVENTIONS)]
-    assert len(draws) == 2 * N_BASE
+    draws = pd.read_parquet(paths["draws"], columns=list(INTERVENTIONS))
     ranking = pd.read_csv(paths["ranking"]).set_index("intervention")
-    # The CSV keeps 10 significant digits.
     np.testing.assert_allclose(ranking.loc[list(INTERVENTIONS), "mean"], draws.mean(), rtol=1e-9)
     assert (ranking["n"] == 2 * N_BASE).all()
     best = draws.to_numpy() == draws.to_numpy().max(axis=1, keepdims=True)
@@ -203,26 +176,17 @@ def test_ranking_uses_the_independent_draws(runs):
     )
 
 
-@pytest.mark.parametrize("name", ["sobol", "ranking", "pairwise", "resolution"])
+@pytest.mark.parametrize(
+    "name", ["sobol", "sobol_decision", "ranking", "diagnostics", "resolution"]
+)
 def test_pipeline_is_byte_reproducible(runs, name):
     first, second = runs
     assert first[name].read_bytes() == second[name].read_bytes()
 
 
 def test_pipeline_leaves_no_temporary_files(runs):
-    for paths in runs:
-        folder = paths["samples"].parent
-        assert sorted(p.name for p in folder.iterdir()) == sorted(p.name for p in paths.values())
-
-
-def test_sobol_seed_changes_the_confidence_intervals(runs, tmp_path):
-    paths, _ = runs
-    out = tmp_path / "sobol_other_seed.csv"
-    argv = ["sobol", "--samples", str(paths["samples"]), "--resamples", "20", "--seed", "6"]
-    assert main([*argv, "--out", str(out)]) == 0
-    ref, other = pd.read_csv(paths["sobol"]), pd.read_csv(out)
-    np.testing.assert_array_equal(ref["ST"], other["ST"])
-    assert not np.array_equal(ref["ST_conf"], other["ST_conf"])
+    folder = runs[0]["draws"].parent
+    assert not [p for p in folder.iterdir() if p.name.startswith(".") or p.suffix == ".tmp"]
 
 
 # ----------------------------------------------------------------------------- atomic writes

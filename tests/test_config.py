@@ -161,14 +161,26 @@ def test_bad_config_rejected_naming_field(validator, config, change, where, frag
 # --------------------------------------------------------------------------- Snakemake
 
 
-def test_snakemake_validate_accepts_shipped_config(config):
+def test_snakemake_validate_accepts_shipped_config_and_fills_nested_defaults(config):
     original = copy.deepcopy(config)
     validate(config, str(SCHEMA_PATH))
-    assert config == original
+    assert {k: config[k] for k in original} == original
+    assert config["chunks"] == "auto"
+    assert config["decision_analysis"] is True
+    decision = config["decision"]
+    assert decision["evppi_bootstrap"] == 60
+    assert decision["prim_peel_alpha"] == 0.1
+    assert set(decision["groups"]) == {
+        "utilities",
+        "bargaining_slopes",
+        "landscape",
+        "our_agent",
+        "tractabilities",
+    }
 
 
 def test_snakemake_validate_fills_default(config):
-    del config["bootstrap_resamples"]
+    config.pop("bootstrap_resamples", None)
     validate(config, str(SCHEMA_PATH))
     assert config["bootstrap_resamples"] == 100
 

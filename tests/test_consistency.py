@@ -3,7 +3,13 @@
 import numpy as np
 import pandas as pd
 
-from agi_interventions.consistency import condition_mask, diagnostics_table, is_consistent
+from agi_interventions.consistency import (
+    add_counts,
+    check_counts,
+    condition_mask,
+    diagnostics_table,
+    is_consistent,
+)
 from agi_interventions.population import fractions_from_rest_of_world
 
 
@@ -54,7 +60,11 @@ def test_diagnostics_counts_inconsistent_and_nonfinite():
             "a_V": [1.0, np.inf, np.nan, 2.0],
         }
     )
-    table = diagnostics_table(frame, ["a_V"], independent=np.array([True, True, False, False]))
+    independent = check_counts(frame.iloc[:2], frame.iloc[:2], ["a_V"])
+    other = check_counts(frame.iloc[2:], frame.iloc[2:], ["a_V"])
+    table = diagnostics_table(
+        {"all evaluations": add_counts(independent, other), "independent draws": independent}
+    )
     row = table.set_index(["scope", "check"])
     assert row.loc[("all evaluations", "inconsistent"), "count"] == 1
     assert row.loc[("all evaluations", "inconsistent"), "share"] == 0.25

@@ -51,3 +51,48 @@ def test_separated_probabilities_are_resolved():
     assert table.loc["p_best", "resolved"]
     assert table.loc["p_best", "first"] == "a_V"
     assert table.loc["p_best", "n_base_needed"] == n_base
+
+
+def test_evppi_order_resolution_from_intervals_and_exact_values():
+    from agi_interventions.mc_error import evppi_resolution
+
+    voi = pd.DataFrame(
+        {
+            "name": ["EVPI", "a", "b", "c"],
+            "kind": ["evpi", "parameter", "parameter", "parameter"],
+            "value": [1.0, 0.5, 0.3, 0.29],
+            "ci_low": [0.9, 0.45, 0.25, 0.2],
+            "ci_high": [1.1, 0.55, 0.35, 0.41],
+        }
+    )
+    table = evppi_resolution(voi, 1024).set_index("criterion")
+    first = table.loc["evppi:1-2"]
+    assert (first["first"], first["second"], bool(first["resolved"])) == ("a", "b", True)
+    second = table.loc["evppi:2-3"]
+    # intervals [0.25, 0.35] and [0.2, 0.41] overlap: half-width (0.3-0.25)+(0.41-0.29) = 0.17
+    assert not second["resolved"]
+    assert second["half_width"] == pytest.approx(0.17)
+    assert second["n_base_needed"] == 2 ** math.ceil(math.log2(1024 * (0.17 / 0.01) ** 2))
+    exact = voi.assign(value_exact=[1.0, 0.2, 0.6, 0.1])
+    table = evppi_resolution(exact, 1024).set_index("criterion")
+    assert table.loc["evppi:1-2", "first"] == "b"  # ordered by the exact values
+    assert (table["method"] == "exact").all() and table["resolved"].all()
+
+
+def test_sobol_driver_resolution():
+    from agi_interventions.mc_error import sobol_resolution
+
+    sobol = pd.DataFrame(
+        {
+            "output": ["y"] * 3,
+            "parameter": ["p", "q", "r"],
+            "ST": [0.6, 0.5, 0.1],
+            "ST_conf": [0.02, 0.02, 0.01],
+        }
+    )
+    row = sobol_resolution(sobol, 256).iloc[0]
+    assert (row["criterion"], row["first"], row["second"]) == ("sobol_ST:y", "p", "q")
+    assert bool(row["resolved"])
+    row = sobol_resolution(sobol.assign(ST_conf=0.25), 256).iloc[0]
+    assert not row["resolved"]
+    assert row["n_base_needed"] == 2 ** math.ceil(math.log2(256 * (0.5 / 0.1) ** 2))

@@ -12,7 +12,6 @@ import pytest
 import yaml
 
 from agi_interventions.parameters import INTERVENTIONS, PARAMETER_NAMES
-from agi_interventions.sampling import design_parameters
 
 REPO = Path(__file__).resolve().parents[1]
 N_BASE = 32
@@ -29,7 +28,7 @@ def tiny_config(seed: int = 7) -> dict:
         "samples": N_BASE,
         "seed": seed,
         "bootstrap_resamples": 20,
-        "decision": {"evppi_bootstrap": 20, "top_parameters": 2},
+        "decision": {"evppi_bootstrap": 20, "top_parameters": 2, "exact_draws": 4096},
     }
 
 
@@ -81,14 +80,15 @@ CORE_TABLES = {
     ],
     "pairwise.csv": ["intervention", "other", "p_beats", "p_beats_ci_low", "p_beats_ci_high"],
     "diagnostics.csv": ["scope", "check", "description", "count", "total", "share"],
-    "value_of_information.csv": ["name", "kind", "value", "se"],
+    "value_of_information.csv": ["name", "kind", "value", "se", "ci_low", "ci_high"],
     "expected_loss.csv": ["intervention", "expected_loss", "se"],
-    "switching.csv": ["parameter", "switch_value", "switch_quantile", "from", "to"],
+    "switching.csv": ["method", "parameter", "switch_value", "switch_quantile", "from", "to"],
     "prim_boxes.csv": ["intervention", "box", "coverage", "density", "mass", "parameter"],
     "sobol_decision.csv": ["output", "parameter", "S1", "S1_conf", "ST", "ST_conf"],
     "sobol_asinh.csv": ["output", "parameter", "S1", "S1_conf", "ST", "ST_conf"],
     "method_comparison.csv": ["output", "parameter", "flagged"],
-    "ranking_resolution.csv": ["criterion", "resolved", "n_base", "n_base_needed"],
+    "resolution.csv": ["criterion", "first", "second"],
+    "pawn.csv": ["output", "parameter", "index"],
     "mc_error.csv": ["quantity", "estimate", "half_width"],
 }
 
@@ -101,11 +101,11 @@ def test_every_output_is_written_with_its_columns(first_run, worldview):
         assert list(table.columns[: len(columns)]) == columns or set(columns) <= set(
             table.columns
         ), name
-    samples = pd.read_parquet(folder / "samples.parquet")
-    d = len(design_parameters(samples["block"]))
-    assert d == 18
-    assert len(samples) == N_BASE * (d + 2)
-    assert set(PARAMETER_NAMES) | set(INTERVENTIONS) | {"consistent"} <= set(samples.columns)
+    draws = pd.read_parquet(folder / "draws.parquet")
+    design = json.loads((folder / "design.json").read_text())
+    assert len(design["parameters"]) == 18
+    assert len(draws) == 2 * N_BASE
+    assert set(PARAMETER_NAMES) | set(INTERVENTIONS) | {"consistent"} <= set(draws.columns)
     ranking = pd.read_csv(folder / "ranking.csv")
     assert sorted(ranking["intervention"]) == sorted(INTERVENTIONS)
     assert ranking["mean"].is_monotonic_decreasing
@@ -119,7 +119,8 @@ def test_every_output_is_written_with_its_columns(first_run, worldview):
         assert (folder / "figures" / f"{figure}.png").stat().st_size > 1000
     for log in (folder / "logs").iterdir():
         assert "Traceback" not in log.read_text()
-    assert (folder / "benchmarks" / "simulate.tsv").exists()
+    for step in ("design", "evaluate_0", "sobol_chunk_0", "sobol", "decision", "scenarios"):
+        assert (folder / "benchmarks" / f"{step}.tsv").exists(), step
     provenance = json.loads((folder / "provenance.json").read_text())
     assert provenance["seed"] == 7
     assert provenance["samples"] == N_BASE
@@ -128,6 +129,7 @@ def test_every_output_is_written_with_its_columns(first_run, worldview):
 def test_report_is_self_contained_and_complete(first_run):
     html = (first_run / "results/baseline/report.html").read_text()
     assert html.count("data:image/png;base64,") >= 7
+    assert "exact" in html  # the baseline is a fractions worldview
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)
     for heading in (
         "What would change our mind",
@@ -156,10 +158,17 @@ def test_same_config_gives_byte_identical_tables(first_run, tmp_path):
     (tmp_path / "config/config.yaml").write_text(yaml.safe_dump(tiny_config(seed=999)))
     # --configfile replaces the default config (here one with another seed).
     result = run_snakemake(
-        tmp_path, "--configfile", str(other), "--until", "sobol", "rank", "decision_values"
+        tmp_path, "--configfile", str(other), "--until", "sobol", "rank", "decision", "scenarios"
     )
     assert result.returncode == 0, result.stderr[-4000:]
-    for name in ("sobol.csv", "ranking.csv", "value_of_information.csv", "prim_boxes.csv"):
+    for name in (
+        "sobol.csv",
+        "sobol_decision.csv",
+        "ranking.csv",
+        "value_of_information.csv",
+        "switching.csv",
+        "prim_boxes.csv",
+    ):
         for worldview in ("baseline", "consistent"):
             first = (first_run / "results" / worldview / name).read_bytes()
             second = (tmp_path / "results" / worldview / name).read_bytes()
@@ -179,3 +188,15 @@ def test_invalid_prior_stops_before_any_rule(tmp_path):
     assert "p_V" in result.stderr
     assert "bad.yaml" in result.stderr
     assert not (tmp_path / "results").exists()
+
+
+def test_chunking_does_not_change_any_table(first_run, tmp_path):
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config/config.yaml").write_text(yaml.safe_dump({**tiny_config(), "chunks": 4}))
+    result = run_snakemake(tmp_path)
+    assert result.returncode == 0, result.stderr[-4000:]
+    for worldview in ("baseline", "consistent"):
+        assert len(list((tmp_path / "results" / worldview / "chunks").glob("sobol_*.npz"))) == 4
+        for table in (first_run / "results" / worldview).glob("*.csv"):
+            other = tmp_path / "results" / worldview / table.name
+            assert table.read_bytes() == other.read_bytes(), (worldview, table.name)

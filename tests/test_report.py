@@ -11,24 +11,27 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
+from agi_interventions.narrative import diagnostics_sentences, headline_sentences
 from agi_interventions.parameters import INTERVENTIONS, PARAMETER_NAMES
 from agi_interventions.priors import load_worldview
-from agi_interventions.report import (
+from agi_interventions.report.figures import (
     FIGURE_CAPTIONS,
-    ReportContext,
-    ReportSection,
     alignment_channels,
     figure_png,
     marginal_value_distributions,
     p_best_bars,
-    prior_rows,
-    render_report,
     report_figures,
     sobol_bars,
+    symlog_threshold,
 )
-from agi_interventions.report.figures import symlog_threshold
 from agi_interventions.report.formatting import fmt_count, fmt_num, fmt_pct
-from agi_interventions.report.html import diagnostics_section, headline_sentences
+from agi_interventions.report.html import (
+    ReportContext,
+    ReportSection,
+    diagnostics_table,
+    prior_rows,
+    render_report,
+)
 
 N_INCONSISTENT = 1234
 
@@ -248,7 +251,7 @@ def test_headline_uses_paired_difference_interval():
     assert text.startswith("Cooperation, aligned has the highest mean marginal value, 0.0130")
     assert "paired difference [0.0103, 0.0123]" in text
     assert "excludes zero" in text
-    assert "7.65 times" in text  # 1.3e-2 / 1.7e-3
+    assert "mean is 7.65 times" in text  # 1.3e-2 / 1.7e-3
     assert "55.0% of prior draws" in text
 
 
@@ -261,7 +264,8 @@ def test_headline_falls_back_to_mean_intervals_and_flags_disagreement():
 
 def test_diagnostics_reports_nonfinite_and_nothing_dropped():
     ranking = make_ranking().assign(n=4090)
-    sentences, table = diagnostics_section(make_diagnostics(nonfinite=6), ranking, "fractions")
+    sentences = diagnostics_sentences(make_diagnostics(nonfinite=6), ranking, "fractions")
+    table = diagnostics_table(make_diagnostics(nonfinite=6))
     text = " ".join(sentences)
     assert "1,234 of 4,096 independent draws" in text
     assert "Nothing was dropped" in text
@@ -326,6 +330,6 @@ def test_report_content(report_html):
     assert "<p class='voi'>EVPI-FRAGMENT</p>" in report_html
     assert "VOI paragraph &lt;b&gt;escaped&lt;/b&gt;" in report_html
     assert "1.20×10⁻⁵" in report_html
-    # Sobol sentence generated from the numbers: a_V's top driver is U_B with ST 1.7
-    assert "Alignment: the largest total effects are U_B (ST 1.7 ± 0.080)" in report_html
+    # Sobol sentence generated from the numbers: a_V's ST of 1.7 cannot be, so it is not quoted
+    assert "U_B (ST 1.7" not in report_html
     assert "numpy " + np.__version__ in report_html

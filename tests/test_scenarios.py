@@ -31,6 +31,8 @@ def test_box_recovers_threshold_on_one_parameter(uniform_inputs, caplog):
         "high",
         "prior_low",
         "prior_high",
+        "rows",
+        "threshold",
     ]
     a = boxes[boxes["intervention"] == "A"]
     assert a["parameter"].tolist() == ["x1"]  # other parameters unrestricted

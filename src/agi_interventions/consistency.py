@@ -70,53 +70,80 @@ def is_consistent(params: Mapping[str, ArrayLike]) -> np.ndarray:
     return np.logical_and.reduce(masks)
 
 
-def diagnostics_table(
-    samples: pd.DataFrame, outputs: Sequence[str], *, independent: np.ndarray | None = None
-) -> pd.DataFrame:
-    """Count inconsistent inputs and non-finite outputs.
+def check_counts(
+    inputs: Mapping[str, ArrayLike], outputs: Mapping[str, ArrayLike], names: Sequence[str]
+) -> dict[str, int]:
+    """Count inconsistent rows, each violated condition and each output's non-finite values.
 
     Parameters
     ----------
-    samples
-        One row per model evaluation with the canonical inputs and the outputs.
+    inputs
+        The canonical inputs of some evaluated rows.
     outputs
-        Output columns to check for non-finite values.
-    independent
-        Optional boolean mask of the independent prior draws; when given, every check is
-        also reported over those rows alone (``scope = "independent draws"``).
+        Their outputs.
+    names
+        Outputs to check for non-finite values.
+
+    Returns
+    -------
+    dict of str to int
+        ``inconsistent``, ``violates:<condition>`` and ``nonfinite:<output>`` counts, and
+        ``total`` (rows).
+    """
+    masks = condition_mask(inputs)
+    counts = {"total": int(np.asarray(next(iter(masks.values()))).size)}
+    counts["inconsistent"] = int((~np.logical_and.reduce(list(masks.values()))).sum())
+    for name, mask in masks.items():
+        counts[f"violates:{name}"] = int((~mask).sum())
+    for name in names:
+        counts[f"nonfinite:{name}"] = int((~np.isfinite(np.asarray(outputs[name]))).sum())
+    return counts
+
+
+def add_counts(*counts: Mapping[str, int]) -> dict[str, int]:
+    """Add count records key by key."""
+    total: dict[str, int] = {}
+    for record in counts:
+        for key, value in record.items():
+            total[key] = total.get(key, 0) + int(value)
+    return total
+
+
+def diagnostics_table(scopes: Mapping[str, Mapping[str, int]]) -> pd.DataFrame:
+    """Tabulate counts of inconsistent inputs and non-finite outputs per scope.
+
+    Parameters
+    ----------
+    scopes
+        Scope name (e.g. ``all evaluations``, ``independent draws``) to a record of
+        :func:`check_counts`.
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``scope, check, description, count, total, share``: one row for the overall
-        inconsistency, one per violated condition, one per output's non-finite count.
+        Columns ``scope, check, description, count, total, share``.
     """
-    scopes: list[tuple[str, np.ndarray]] = [("all evaluations", np.ones(len(samples), bool))]
-    if independent is not None:
-        scopes.append(("independent draws", np.asarray(independent, dtype=bool)))
-    masks = condition_mask(samples)
-    inconsistent = ~np.logical_and.reduce(list(masks.values()))
     rows = []
-    for scope, rows_in_scope in scopes:
-        total = int(rows_in_scope.sum())
-        checks = {
-            "inconsistent": ("any consistency condition violated", inconsistent),
-            **{f"violates:{name}": (CONDITIONS[name], ~mask) for name, mask in masks.items()},
-            **{
-                f"nonfinite:{out}": (f"{out} is NaN or infinite", ~np.isfinite(samples[out]))
-                for out in outputs
-            },
-        }
-        for check, (description, flagged) in checks.items():
-            count = int(np.asarray(flagged)[rows_in_scope].sum())
+    for scope, counts in scopes.items():
+        total = int(counts["total"])
+        for check, count in counts.items():
+            if check == "total":
+                continue
+            kind, _, what = check.partition(":")
+            if kind == "inconsistent":
+                description = "any consistency condition violated"
+            elif kind == "violates":
+                description = CONDITIONS[what]
+            else:
+                description = f"{what} is NaN or infinite"
             rows.append(
                 {
                     "scope": scope,
                     "check": check,
                     "description": description,
-                    "count": count,
+                    "count": int(count),
                     "total": total,
                     "share": count / total if total else float("nan"),
                 }
             )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["scope", "check", "description", "count", "total", "share"])

@@ -11,8 +11,10 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Float format of every CSV: 10 significant digits, platform-independent text.
 CSV_FLOAT_FORMAT = "%.10g"

@@ -177,4 +177,12 @@ def label(name: str) -> str:
     str
         Its report label, or the key itself when it has none.
     """
-    return {**INTERVENTIONS, **ALIGNMENT_CHANNELS, "U": "Expected utility U"}.get(name, name)
+    known = {**INTERVENTIONS, **ALIGNMENT_CHANNELS, "U": "Expected utility U"}
+    if name in known:
+        return known[name]
+    first, dash, second = name.partition("-")
+    if dash and first in INTERVENTIONS and second in INTERVENTIONS:
+        return f"{INTERVENTIONS[first]} − {INTERVENTIONS[second]}"
+    if name.startswith("best_is_") and name[8:] in INTERVENTIONS:
+        return f"{INTERVENTIONS[name[8:]]} is the per-draw best"
+    return name

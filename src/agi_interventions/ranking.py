@@ -11,9 +11,9 @@ import logging
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from agi_interventions.parameters import label
+from agi_interventions.stats import finite_mask, z_value
 
 logger = logging.getLogger(__name__)
 
@@ -63,12 +63,14 @@ def wilson_interval(
     tuple of numpy.ndarray
         Lower and upper bounds.
     """
-    z = stats.norm.ppf(0.5 + conf_level / 2.0)
+    z = z_value(conf_level)
     p_hat = np.asarray(p_hat, dtype=np.float64)
     denom = 1.0 + z**2 / n
     centre = (p_hat + z**2 / (2 * n)) / denom
     half = z * np.sqrt(p_hat * (1 - p_hat) / n + z**2 / (4 * n**2)) / denom
-    return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
+    low = np.where(p_hat <= 0.0, 0.0, np.clip(centre - half, 0.0, 1.0))
+    high = np.where(p_hat >= 1.0, 1.0, np.clip(centre + half, 0.0, 1.0))
+    return low, high
 
 
 def best_shares(values: np.ndarray) -> np.ndarray:
@@ -90,7 +92,7 @@ def best_shares(values: np.ndarray) -> np.ndarray:
 
 def finite_rows(values: pd.DataFrame) -> pd.DataFrame:
     """Keep rows where every option is finite, logging how many were set aside."""
-    mask = np.isfinite(values.to_numpy()).all(axis=1)
+    mask = finite_mask(values)
     if not mask.all():
         logger.warning(
             "%d of %d draws have a non-finite marginal value and are excluded from the "
@@ -123,7 +125,7 @@ def rank_interventions(values: pd.DataFrame, conf_level: float = 0.95) -> pd.Dat
     n = x.shape[0]
     if n < 2:
         raise ValueError("ranking needs at least two draws with finite values")
-    z = stats.norm.ppf(0.5 + conf_level / 2.0)
+    z = z_value(conf_level)
     mean = x.mean(axis=0)
     se = x.std(axis=0, ddof=1) / np.sqrt(n)
     p_best = best_shares(x).mean(axis=0)
@@ -167,7 +169,7 @@ def pairwise_comparisons(values: pd.DataFrame, conf_level: float = 0.95) -> pd.D
     """
     values = finite_rows(values)
     n = len(values)
-    z = stats.norm.ppf(0.5 + conf_level / 2.0)
+    z = z_value(conf_level)
     rows = []
     for first in values.columns:
         for second in values.columns:

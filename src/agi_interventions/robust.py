@@ -59,6 +59,16 @@ logger = logging.getLogger(__name__)
 PAWN_COLUMNS = ["parameter", "index", "index_conf", "index_max", "noise_floor"]
 
 
+def asinh_scale(y: np.ndarray) -> float:
+    """Median of ``|y|`` over the finite, nonzero entries (1.0 if there are none, logged)."""
+    y = np.asarray(y, dtype=np.float64)
+    magnitude = np.abs(y[np.isfinite(y) & (y != 0.0)])
+    if magnitude.size == 0:
+        logger.warning("no finite nonzero values: asinh scale set to 1.0")
+        return 1.0
+    return float(np.median(magnitude))
+
+
 def asinh_transform(y: np.ndarray, scale: float | None = None) -> tuple[np.ndarray, float]:
     """Apply the sign-preserving log transform ``asinh(y / scale)``.
 
@@ -82,12 +92,7 @@ def asinh_transform(y: np.ndarray, scale: float | None = None) -> tuple[np.ndarr
     """
     y = np.asarray(y, dtype=np.float64)
     if scale is None:
-        magnitude = np.abs(y[np.isfinite(y) & (y != 0.0)])
-        if magnitude.size == 0:
-            logger.warning("no finite nonzero values: asinh scale set to 1.0")
-            scale = 1.0
-        else:
-            scale = float(np.median(magnitude))
+        scale = asinh_scale(y)
     elif not (np.isfinite(scale) and scale > 0.0):
         raise ValueError(f"scale must be positive and finite, got {scale}")
     return np.arcsinh(y / scale), float(scale)

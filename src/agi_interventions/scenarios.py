@@ -52,6 +52,8 @@ BOX_COLUMNS = [
     "high",
     "prior_low",
     "prior_high",
+    "rows",
+    "threshold",
 ]
 
 
@@ -135,7 +137,8 @@ def prim_boxes(
         trajectory; 0 is the whole space), ``coverage``, ``density``, ``mass`` (of the box,
         evaluated on all n draws), ``parameter``, ``low``, ``high`` (box limits; an
         unrestricted side is the draws' minimum or maximum), ``prior_low``, ``prior_high``
-        (minimum and maximum of the draws). A box restricting nothing (e.g. an intervention
+        (minimum and maximum of the draws), ``rows`` (draws PRIM ran on), ``threshold``
+        (the required density). A box restricting nothing (e.g. an intervention
         that is always best) gives one row with missing ``parameter`` and limits.
 
     """
@@ -201,6 +204,8 @@ def prim_boxes(
             "coverage": k / max(int(hit_all.sum()), 1),
             "density": k / max(int(inside.sum()), 1),
             "mass": float(inside.mean()),
+            "rows": int(rows_idx.size),
+            "threshold": float(threshold),
         }
         logger.info(
             "%s: box %d, coverage %.3f, density %.3f, mass %.3f, restricts %s",

@@ -1,169 +1,278 @@
-"""Variance-based (Sobol) sensitivity indices with bootstrap confidence half-widths.
+"""Variance-based (Sobol) indices from a Saltelli design, streamed block by block.
 
-The estimators are those of :func:`SALib.analyze.sobol.analyze` with
-``calc_second_order=False``: Saltelli et al. (2010) for S1, Jansen (1999) for ST, both divided
-by the variance of the stacked A and B outputs, with half-widths ``z * sd`` over bootstrap
-resamples of the base points drawn exactly as SALib draws them. SALib recomputes the
-resampled variance for every parameter and materialises every resample; here each resampled
-mean is a product of the resample-count matrix with per-point terms, one matrix product for
-all parameters. The test suite checks that both give the same numbers for the same seed.
+Estimators: those of :func:`SALib.analyze.sobol.analyze` with ``calc_second_order=False``,
+Saltelli et al. (2010) for S1 and Jansen (1999) for ST, both divided by the variance of the
+stacked ``A`` and ``B`` outputs, with the output centred on its mean over the whole design (as
+SALib standardises it). Everything they need is a sum over base points, so the design is
+processed in blocks (:mod:`agi_interventions.design`) and only sums are kept:
 
-This module also names the columns, seeds every bootstrap from the configuration seed and
-turns degenerate outputs (constant or non-finite) into explicit, logged results.
+``W = sum w``, ``SA = sum w (a + b)``, ``SAA = sum w (a^2 + b^2)``,
+``F_j = sum w b (ab_j - a)``, ``G_j = sum w (ab_j - a)``, ``T_j = sum w (a - ab_j)^2 / 2``,
+
+with every value shifted by a reference ``c`` (a cheap estimate of the mean, to keep the sums
+free of cancellation), plus the sum and count of all ``N (D + 2)`` outputs. With ``m`` the
+mean over the whole design, ``S1_j = (F_j - (m - c) G_j) / W / V`` and ``ST_j = T_j / W / V``,
+``V = SAA / 2W - (SA / 2W)^2``. The point estimates equal SALib's to rounding (tested).
+
+Uncertainty: a Poisson bootstrap over base points. Each block draws ``Poisson(1)`` weights
+``w`` for every base point and resample from a stream derived from the seed and the block's
+index, so every resample is the same whatever the chunking; the 95% half-width is
+``1.96 sd`` over resamples, as SALib reports it.
+
+Block sums are combined in a fixed binary tree over the blocks (:class:`TreeSum`); a chunk of
+the pipeline sums an aligned subtree, so 1, 4 or 16 chunks give byte-identical results.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from agi_interventions.seeds import derive_seed
+from agi_interventions.stats import Z95
 
 logger = logging.getLogger(__name__)
 
 SOBOL_COLUMNS = ["output", "parameter", "S1", "S1_conf", "ST", "ST_conf"]
 
-
-def sobol_indices(
-    y: np.ndarray,
-    parameters: Sequence[str],
-    *,
-    num_resamples: int,
-    seed: int,
-    conf_level: float = 0.95,
-) -> pd.DataFrame:
-    """Compute first-order and total Sobol indices from a Saltelli design's outputs.
-
-    Parameters
-    ----------
-    y
-        Model output for every design row, in SALib's order (``N (D + 2)`` values, as from
-        :func:`agi_interventions.sampling.unit_design`).
-    parameters
-        The D uncertain input names, in design column order.
-    num_resamples
-        Bootstrap resamples for the confidence half-widths.
-    seed
-        Bootstrap seed; must be non-zero (SALib ignores a zero seed).
-    conf_level
-        Confidence level of the half-widths.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``parameter, S1, S1_conf, ST, ST_conf``. A constant output gives zeros; an
-        output with any non-finite value gives NaN (both are logged).
-    """
-    if seed == 0:
-        raise ValueError("seed must be non-zero: SALib treats a zero seed as unseeded")
-    y = np.asarray(y, dtype=np.float64)
-    d = len(parameters)
-    if y.ndim != 1 or y.size % (d + 2):
-        raise ValueError(
-            f"expected N*(D+2) outputs for D={d} parameters, got array of shape {y.shape}"
-        )
-    frame = pd.DataFrame({"parameter": list(parameters)})
-    if not np.all(np.isfinite(y)):
-        logger.warning("%d non-finite outputs: Sobol indices set to NaN", (~np.isfinite(y)).sum())
-        for col in ("S1", "S1_conf", "ST", "ST_conf"):
-            frame[col] = np.nan
-        return frame
-    if np.ptp(y) == 0.0:
-        logger.info("output is constant: all Sobol indices are zero")
-        for col in ("S1", "S1_conf", "ST", "ST_conf"):
-            frame[col] = 0.0
-        return frame
-    s1, s1_conf, st, st_conf = _saltelli_jansen(
-        y, d, num_resamples=num_resamples, seed=seed, conf_level=conf_level
-    )
-    result = {"S1": s1, "S1_conf": s1_conf, "ST": st, "ST_conf": st_conf}
-    for col in ("S1", "S1_conf", "ST", "ST_conf"):
-        frame[col] = np.asarray(result[col], dtype=np.float64)
-    return frame
+#: Fixed fields before the per-parameter ones: W, SA, SAA, sum of all outputs, their count.
+_FIXED = 5
 
 
-def _split_design(y: np.ndarray, d: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    step = d + 2
-    a = y[0::step]
-    b = y[step - 1 :: step]
-    ab = np.stack([y[j + 1 :: step] for j in range(d)], axis=1)
-    return a, b, ab
+def sum_width(d: int) -> int:
+    """Return the number of sums per resample for ``d`` parameters."""
+    return _FIXED + 3 * d
 
 
-def _saltelli_jansen(
-    y: np.ndarray, d: int, *, num_resamples: int, seed: int, conf_level: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Point estimates and bootstrap half-widths of S1 (Saltelli 2010) and ST (Jansen).
-
-    A bootstrap mean over resampled base points is ``counts @ terms / n``, where ``counts``
-    (resamples x n) holds how often each base point was drawn; one matrix product then gives
-    every parameter's resampled estimates at once.
-    """
-    y = (y - y.mean()) / y.std()
-    a, b, ab = _split_design(y, d)
-    n = a.size
-    variance = np.var(np.r_[a, b])
-    first_terms = b[:, None] * (ab - a[:, None])  # (n, d)
-    total_terms = 0.5 * (a[:, None] - ab) ** 2  # (n, d)
-    s1 = first_terms.mean(axis=0) / variance
-    st = total_terms.mean(axis=0) / variance
-    # Same resample indices as SALib's analyze(seed=seed).
-    r = np.random.default_rng(seed).integers(n, size=(n, num_resamples))
-    offsets = np.arange(num_resamples) * n
-    counts = np.bincount((r + offsets).ravel(), minlength=n * num_resamples)
-    counts = counts.reshape(num_resamples, n).astype(np.float64)
-    mean_ab = counts @ np.column_stack([a + b, a * a + b * b]) / (2 * n)
-    var_r = mean_ab[:, 1] - mean_ab[:, 0] ** 2  # variance of the stacked resampled A and B
-    z = stats.norm.ppf(0.5 + conf_level / 2.0)
-    constant = var_r <= np.finfo(float).eps
-    with np.errstate(divide="ignore", invalid="ignore"):
-        s1_boot = (counts @ first_terms / n) / var_r[:, None]
-        st_boot = (counts @ total_terms / n) / var_r[:, None]
-    # A resample that is constant has index zero, as in SALib.
-    s1_boot[constant] = 0.0
-    st_boot[constant] = 0.0
-    return s1, z * s1_boot.std(axis=0, ddof=1), st, z * st_boot.std(axis=0, ddof=1)
-
-
-def sobol_table(
-    outputs: Mapping[str, np.ndarray],
-    parameters: Sequence[str],
-    *,
-    num_resamples: int,
-    seed: int,
-) -> pd.DataFrame:
-    """Compute Sobol indices for several outputs of one design into one tidy table.
+def bootstrap_weights(n_points: int, resamples: int, seed: int, block: int) -> np.ndarray:
+    """Draw the weights of one block: a row of ones (the estimate) and ``resamples`` Poisson rows.
 
     Parameters
     ----------
-    outputs
-        Output name to values in design order.
-    parameters
-        Uncertain input names in design column order (fixed inputs are left out).
-    num_resamples
+    n_points
+        Base points in the block.
+    resamples
         Bootstrap resamples.
     seed
-        Configuration seed; each output's bootstrap uses a stream derived from it and the
-        output's name, so results do not depend on which other outputs are analysed.
+        Bootstrap seed (derived from the configuration seed).
+    block
+        Index of the block (its own stream).
 
     Returns
     -------
-    pandas.DataFrame
-        Columns ``output, parameter, S1, S1_conf, ST, ST_conf``.
+    numpy.ndarray
+        ``(resamples + 1, n_points)`` float weights.
     """
-    frames = []
-    for name, y in outputs.items():
-        logger.info("Sobol indices for %s", name)
-        frame = sobol_indices(
-            y,
-            parameters,
-            num_resamples=num_resamples,
-            seed=derive_seed(seed, f"sobol-bootstrap:{name}"),
-        )
-        frame.insert(0, "output", name)
-        frames.append(frame)
-    return pd.concat(frames, ignore_index=True)[SOBOL_COLUMNS]
+    rng = np.random.default_rng([seed, block])
+    weights = np.empty((resamples + 1, n_points))
+    weights[0] = 1.0
+    weights[1:] = rng.poisson(1.0, size=(resamples, n_points))
+    return weights
+
+
+def block_terms(a: np.ndarray, b: np.ndarray, ab: np.ndarray, shift: float) -> np.ndarray:
+    """Per-base-point terms whose weighted sums are the Saltelli/Jansen statistics.
+
+    Parameters
+    ----------
+    a, b
+        ``(n,)`` outputs at the ``A`` and ``B`` rows.
+    ab
+        ``(n, D)`` outputs at the ``AB_j`` rows.
+    shift
+        Reference value subtracted from every output.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n, 5 + 3 D)``: ``1, a + b, a^2 + b^2, sum of all outputs, D + 2, b (ab_j - a),
+        ab_j - a, (a - ab_j)^2 / 2``.
+    """
+    a = a - shift
+    b = b - shift
+    ab = ab - shift
+    n, d = ab.shape
+    diff = ab - a[:, None]
+    terms = np.empty((n, sum_width(d)))
+    terms[:, 0] = 1.0
+    terms[:, 1] = a + b
+    terms[:, 2] = a * a + b * b
+    terms[:, 3] = a + b + ab.sum(axis=1)
+    terms[:, 4] = d + 2.0
+    terms[:, _FIXED : _FIXED + d] = b[:, None] * diff
+    terms[:, _FIXED + d : _FIXED + 2 * d] = diff
+    terms[:, _FIXED + 2 * d :] = 0.5 * diff * diff
+    return terms
+
+
+def block_sums(terms: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Weighted sums of consecutive blocks' terms, every block at once.
+
+    Parameters
+    ----------
+    terms
+        ``(blocks * size, W)`` terms (:func:`block_terms`), blocks in order.
+    weights
+        ``(blocks, R + 1, size)`` bootstrap weights (:func:`bootstrap_weights` per block).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(blocks, R + 1, W)``: every block's sums for every resample.
+    """
+    blocks, _, size = weights.shape
+    with np.errstate(invalid="ignore", over="ignore"):
+        return np.matmul(weights, terms.reshape(blocks, size, -1))
+
+
+class TreeSum:
+    """Sum arrays in a fixed binary tree over their positions (a binary counter).
+
+    Adding ``2^k`` arrays in order leaves one sum, equal bit for bit to summing any aligned
+    runs of ``2^j`` arrays first and their sums afterwards, so chunking cannot change a
+    result.
+    """
+
+    def __init__(self) -> None:
+        self._stack: list[tuple[int, np.ndarray]] = []
+
+    def add(self, value: np.ndarray, level: int = 0) -> None:
+        """Add the sum of ``2**level`` consecutive arrays."""
+        self._stack.append((level, value))
+        while len(self._stack) >= 2 and self._stack[-1][0] == self._stack[-2][0]:
+            (lv, right), (_, left) = self._stack.pop(), self._stack.pop()
+            self._stack.append((lv + 1, left + right))
+
+    def result(self) -> tuple[int, np.ndarray]:
+        """Return ``(level, sum)``; raises unless a power of two of arrays was added."""
+        if len(self._stack) != 1:
+            raise ValueError(
+                f"tree sum over a number of arrays that is not a power of two "
+                f"({len(self._stack)} partial sums left)"
+            )
+        return self._stack[0]
+
+
+def indices_from_sums(sums: np.ndarray, conf_level_z: float = Z95) -> dict:
+    """Compute S1, ST and their bootstrap half-widths from the summed statistics of one output.
+
+    Parameters
+    ----------
+    sums
+        ``(R + 1, 5 + 3 D)`` totals over all blocks (row 0: the estimate).
+    conf_level_z
+        Normal quantile of the half-widths.
+
+    Returns
+    -------
+    dict
+        ``S1, S1_conf, ST, ST_conf`` arrays over parameters (NaN if any output was not
+        finite, zeros for a constant output).
+    """
+    d = (sums.shape[1] - _FIXED) // 3
+    if not np.all(np.isfinite(sums[0])):
+        logger.warning("non-finite outputs: Sobol indices set to NaN")
+        nan = np.full(d, np.nan)
+        return {"S1": nan, "S1_conf": nan, "ST": nan, "ST_conf": nan}
+    w = sums[:, 0]
+    mean_ab = sums[:, 1] / (2.0 * w)
+    var = sums[:, 2] / (2.0 * w) - mean_ab**2
+    grand_offset = sums[0, 3] / sums[0, 4]  # mean of all outputs minus the shift
+    first = sums[:, _FIXED : _FIXED + d] - grand_offset * sums[:, _FIXED + d : _FIXED + 2 * d]
+    total = sums[:, _FIXED + 2 * d :]
+    scale = np.finfo(float).eps * max(1.0, float(sums[0, 2] / (2.0 * w[0])))
+    if var[0] <= scale:
+        logger.info("output is constant: all Sobol indices are zero")
+        zero = np.zeros(d)
+        return {"S1": zero, "S1_conf": zero, "ST": zero, "ST_conf": zero}
+    constant = var <= scale
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s1 = first / w[:, None] / var[:, None]
+        st = total / w[:, None] / var[:, None]
+    s1[constant] = 0.0
+    st[constant] = 0.0
+    boot = slice(1, None)
+    resampled = sums.shape[0] > 2
+    return {
+        "S1": s1[0],
+        "S1_conf": conf_level_z * s1[boot].std(axis=0, ddof=1) if resampled else np.zeros(d),
+        "ST": st[0],
+        "ST_conf": conf_level_z * st[boot].std(axis=0, ddof=1) if resampled else np.zeros(d),
+    }
+
+
+def sobol_frame(output: str, parameters: Sequence[str], result: dict) -> pd.DataFrame:
+    """Return one output's indices as rows of the Sobol table (:data:`SOBOL_COLUMNS`)."""
+    frame = pd.DataFrame({"output": output, "parameter": list(parameters)})
+    for column in ("S1", "S1_conf", "ST", "ST_conf"):
+        frame[column] = np.asarray(result[column], dtype=np.float64)
+    return frame[SOBOL_COLUMNS]
+
+
+def sobol_indices_in_memory(
+    a: np.ndarray,
+    b: np.ndarray,
+    ab: np.ndarray,
+    *,
+    resamples: int,
+    seed: int,
+    n_blocks: int = 1,
+) -> dict:
+    """Compute Sobol indices of outputs held in memory (the same estimators, blocks and bootstrap).
+
+    Parameters
+    ----------
+    a, b
+        ``(N,)`` outputs at the ``A`` and ``B`` rows.
+    ab
+        ``(N, D)`` outputs at the ``AB_j`` rows.
+    resamples
+        Bootstrap resamples.
+    seed
+        Bootstrap seed.
+    n_blocks
+        Blocks (a power of two dividing N), as in the pipeline's design.
+
+    Returns
+    -------
+    dict
+        As :func:`indices_from_sums`.
+    """
+    n = a.size
+    size = n // n_blocks
+    shift = float(np.mean(np.r_[a, b]))
+    weights = np.stack([bootstrap_weights(size, resamples, seed, k) for k in range(n_blocks)])
+    tree = TreeSum()
+    for sums in block_sums(block_terms(a, b, ab, shift), weights):
+        tree.add(sums)
+    return indices_from_sums(tree.result()[1])
+
+
+def flag_indices(table: pd.DataFrame) -> pd.Series:
+    """Describe Monte Carlo indices that cannot be: outside [0, 1], or ST below S1.
+
+    An ST below its S1 is flagged when the gap exceeds ST's 95% half-width.
+
+    Parameters
+    ----------
+    table
+        Rows with ``S1, ST, ST_conf``.
+
+    Returns
+    -------
+    pandas.Series
+        Per row, the problems found (e.g. ``S1 < 0; ST > 1``), or an empty string.
+    """
+    flags = []
+    for row in table.itertuples(index=False):
+        found = []
+        for name in ("S1", "ST"):
+            value = getattr(row, name)
+            if np.isfinite(value) and not 0.0 <= value <= 1.0:
+                found.append(f"{name} {'< 0' if value < 0 else '> 1'}")
+        if np.isfinite(row.S1) and np.isfinite(row.ST) and row.S1 - row.ST > row.ST_conf:
+            found.append("ST < S1")
+        flags.append("; ".join(found))
+    return pd.Series(flags, index=table.index, dtype=object)

@@ -400,7 +400,13 @@ class ExactEngine:
         return out
 
     def evppi_group(
-        self, options: Sequence[str], names: Sequence[str], *, n_draws: int, seed: int
+        self,
+        options: Sequence[str],
+        names: Sequence[str],
+        *,
+        n_draws: int | None = None,
+        seed: int | None = None,
+        draws: Mapping[str, np.ndarray] | None = None,
     ) -> tuple[float, float]:
         """EVPPI of a group: exact conditional means, Monte Carlo outer expectation.
 
@@ -410,10 +416,11 @@ class ExactEngine:
             Output names of the options.
         names
             Parameters of the group (fixed ones are ignored).
-        n_draws
-            Independent draws of the group's parameters.
-        seed
-            Seed of the draws.
+        n_draws, seed
+            Independent draws of the group's parameters to make (when ``draws`` is None).
+        draws
+            Independent prior draws of (at least) the group's parameters, to share between
+            groups.
 
         Returns
         -------
@@ -423,12 +430,27 @@ class ExactEngine:
         names = [n for n in names if not self.worldview.priors[n].is_fixed]
         if not names:
             return 0.0, 0.0
-        rng = np.random.default_rng(seed)
-        draws = {n: self.worldview.priors[n].sample(n_draws, rng) for n in names}
+        if draws is None:
+            if n_draws is None or seed is None:
+                raise ValueError("give draws, or n_draws and seed")
+            draws = self.draw(names, n_draws, seed)
+        values = {n: draws[n] for n in names}
+        n = len(next(iter(values.values())))
         k0 = self.best_option(options)
-        means = np.column_stack([self.conditional_mean(o, draws) for o in options])
+        means = np.column_stack([self.conditional_mean(o, values) for o in options])
         gain = means.max(axis=1) - means[:, k0]
-        return float(gain.mean()), float(gain.std(ddof=1) / np.sqrt(n_draws))
+        return float(gain.mean()), float(gain.std(ddof=1) / np.sqrt(n))
+
+    def draw(self, names: Sequence[str], n_draws: int, seed: int) -> dict[str, np.ndarray]:
+        """Independent prior draws of some parameters, each from its own derived stream."""
+        streams = np.random.SeedSequence(seed).spawn(len(self.parameters))
+        position = {name: i for i, name in enumerate(self.parameters)}
+        return {
+            name: self.worldview.priors[name].sample(
+                n_draws, np.random.default_rng(streams[position[name]])
+            )
+            for name in names
+        }
 
 
 def _evaluate(weights: np.ndarray, factors: Sequence[Factor], x: float) -> float:

@@ -68,7 +68,7 @@ def exact_value_of_information(
     n_draws
         Outer Monte Carlo draws for EVPI and each group.
     seed
-        Seed; each group's draws come from a stream derived from it and the group's name.
+        Seed of the draws: one set of prior draws serves EVPI and every group.
 
     Returns
     -------
@@ -78,17 +78,14 @@ def exact_value_of_information(
     """
     from agi_interventions.seeds import derive_seed
 
+    draws = engine.draw(engine.uncertain, n_draws, derive_seed(seed, "exact-evppi"))
     rows = []
-    value, se = engine.evppi_group(
-        options, engine.uncertain, n_draws=n_draws, seed=derive_seed(seed, "exact-evpi")
-    )
+    value, se = engine.evppi_group(options, engine.uncertain, draws=draws)
     rows.append(("EVPI", "evpi", value, se))
     for name in engine.uncertain:
         rows.append((name, "parameter", engine.evppi_parameter(options, name), 0.0))
     for group, members in groups.items():
-        value, se = engine.evppi_group(
-            options, members, n_draws=n_draws, seed=derive_seed(seed, f"exact-evppi:{group}")
-        )
+        value, se = engine.evppi_group(options, members, draws=draws)
         rows.append((group, "group", value, se))
     logger.info(
         "exact value of information: %d rows (%d outer draws per group)", len(rows), n_draws

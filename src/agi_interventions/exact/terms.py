@@ -173,7 +173,7 @@ class ProductSum:
         return tuple(sorted({name for s in self.terms for name, _ in s}))
 
     def factors(self, name: str) -> tuple[Factor, ...]:
-        """Return the distinct factors of one parameter over all terms (``()`` where it is absent)."""
+        """Return the distinct factors of one parameter (``()`` in terms without it)."""
         found = {dict(s).get(name, ()) for s in self.terms}
         return tuple(sorted(found, key=lambda f: (len(f), f)))
 

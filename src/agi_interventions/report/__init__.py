@@ -1,35 +1,7 @@
-"""Report layer: figures (matplotlib Figures) and a self-contained HTML page per worldview."""
+"""Report layer: figures, number formatting, HTML assembly and the per-worldview build.
 
-from __future__ import annotations
-
-from agi_interventions.report.figures import (
-    FIGURE_CAPTIONS,
-    alignment_channels,
-    figure_png,
-    marginal_value_distributions,
-    p_best_bars,
-    report_figures,
-    sobol_bars,
-)
-from agi_interventions.report.html import (
-    PriorRow,
-    ReportContext,
-    ReportSection,
-    prior_rows,
-    render_report,
-)
-
-__all__ = [
-    "FIGURE_CAPTIONS",
-    "PriorRow",
-    "ReportContext",
-    "ReportSection",
-    "alignment_channels",
-    "figure_png",
-    "marginal_value_distributions",
-    "p_best_bars",
-    "prior_rows",
-    "render_report",
-    "report_figures",
-    "sobol_bars",
-]
+Modules: :mod:`.figures` and :mod:`.decision_figures` (matplotlib figures),
+:mod:`.formatting` (numbers), :mod:`.html` (tables and the page), :mod:`.build` (one
+worldview's report from its result files). Nothing is imported here, so that the light
+modules stay light.
+"""

@@ -16,7 +16,6 @@ from pathlib import Path
 import pandas as pd
 
 from agi_interventions import narrative
-from agi_interventions.decision_analysis import indicator_name
 from agi_interventions.parameters import ALIGNMENT_CHANNELS, INTERVENTIONS
 from agi_interventions.priors import load_worldview
 from agi_interventions.report.decision_figures import (
@@ -30,9 +29,7 @@ from agi_interventions.report.html import (
     ReportSection,
     prior_rows,
     render_report,
-    sobol_sentences,
 )
-from agi_interventions.sampling import independent_draws
 
 logger = logging.getLogger(__name__)
 
@@ -45,48 +42,52 @@ FIGURE_NAMES = FIGURE_SETS["core"] + FIGURE_SETS["decision"]
 
 SOBOL_DECISION_CAPTION = (
     "Sobol indices of the choice: of the pairwise differences of marginal values and of the "
-    "indicator that the winner by mean is the per-draw best (95% bootstrap intervals)."
+    "indicator that the winner by mean is the per-draw best (95% bootstrap intervals; "
+    "diamonds: exact values where the model's structure gives them)."
 )
 
 
 @dataclass(frozen=True)
 class ResultFiles:
-    """Paths of one worldview's result tables.
+    """Paths of one worldview's result files.
 
     Attributes
     ----------
-    samples, sobol, ranking, pairwise, diagnostics, provenance
+    draws, design, sobol, sobol_decision, sobol_asinh, ranking, pairwise, diagnostics,
+    resolution, mc_error, provenance
         Core outputs.
-    sobol_decision, sobol_asinh, method_comparison, value_of_information, expected_loss,
-    switching, switching_curves, prim_boxes, ranking_resolution, mc_error
+    pawn, method_comparison, value_of_information, expected_loss, switching,
+    switching_curves, prim_boxes
         Decision-analysis outputs.
     """
 
-    samples: Path
+    draws: Path
+    design: Path
     sobol: Path
+    sobol_decision: Path
+    sobol_asinh: Path
     ranking: Path
     pairwise: Path
     diagnostics: Path
+    resolution: Path
+    mc_error: Path
     provenance: Path
-    sobol_decision: Path
-    sobol_asinh: Path
+    pawn: Path
     method_comparison: Path
     value_of_information: Path
     expected_loss: Path
     switching: Path
     switching_curves: Path
     prim_boxes: Path
-    ranking_resolution: Path
-    mc_error: Path
 
     @classmethod
     def in_folder(cls, folder: str | Path) -> ResultFiles:
         """Return the standard file names inside a worldview's result folder."""
         folder = Path(folder)
         names = {
-            "samples": "samples.parquet",
+            "draws": "draws.parquet",
+            "design": "design.json",
             "provenance": "provenance.json",
-            "prim_boxes": "prim_boxes.csv",
         }
         return cls(
             **{
@@ -96,9 +97,8 @@ class ResultFiles:
         )
 
 
-def _independent_values(samples: Path) -> pd.DataFrame:
-    columns = ["block", *INTERVENTIONS, *ALIGNMENT_CHANNELS]
-    return independent_draws(pd.read_parquet(samples, columns=columns))[columns[1:]]
+def _independent_values(draws: Path) -> pd.DataFrame:
+    return pd.read_parquet(draws, columns=[*INTERVENTIONS, *ALIGNMENT_CHANNELS])
 
 
 def draw_figures(files: ResultFiles, out_dir: str | Path, which: str = "core") -> dict[str, Path]:
@@ -107,7 +107,7 @@ def draw_figures(files: ResultFiles, out_dir: str | Path, which: str = "core") -
     Parameters
     ----------
     files
-        The worldview's result tables.
+        The worldview's result files.
     out_dir
         Folder of the PNG files.
     which
@@ -124,7 +124,7 @@ def draw_figures(files: ResultFiles, out_dir: str | Path, which: str = "core") -
     out_dir = Path(out_dir)
     if which == "core":
         pngs = report_figures(
-            _independent_values(files.samples),
+            _independent_values(files.draws),
             pd.read_csv(files.sobol),
             pd.read_csv(files.ranking),
         )
@@ -158,61 +158,82 @@ def _top_comparison(comparison: pd.DataFrame, per_output: int = 8) -> pd.DataFra
     )
 
 
+def budget_section(files: ResultFiles) -> ReportSection:
+    """Build the Monte Carlo error budget section: does N resolve what the report leads with."""
+    return ReportSection(
+        title="Monte Carlo error budget",
+        paragraphs=narrative.resolution_sentences(pd.read_csv(files.resolution)),
+        tables=[
+            ("Is N large enough for what the report leads with?", pd.read_csv(files.resolution)),
+            (
+                "Every headline number with its 95% Monte Carlo half-width",
+                pd.read_csv(files.mc_error),
+            ),
+        ],
+    )
+
+
 def decision_sections(
-    files: ResultFiles, figures: Mapping[str, Path], rank_shift: int
+    files: ResultFiles, figures: Mapping[str, Path], rank_shift: int, reason: str
 ) -> list[ReportSection]:
     """Build the report sections of the decision analysis.
 
     Parameters
     ----------
     files
-        The worldview's result tables.
+        The worldview's result files.
     figures
         Figure name to PNG file (from :func:`draw_figures`).
     rank_shift
         Rank shift beyond which the method comparison flags a parameter.
+    reason
+        Why exact values are not available (empty when they are).
 
     Returns
     -------
     list of ReportSection
-        "What would change our mind", sensitivity of the choice, tail-robust sensitivity
-        and the Monte Carlo error budget.
+        "What would change our mind", sensitivity of the choice and tail-robust sensitivity.
     """
     ranking = pd.read_csv(files.ranking)
     voi = pd.read_csv(files.value_of_information)
-    loss = pd.read_csv(files.expected_loss)
-    switching = pd.read_csv(files.switching)
     boxes = pd.read_csv(files.prim_boxes)
-    resolution = pd.read_csv(files.ranking_resolution)
+    switching = pd.read_csv(files.switching)
     comparison = pd.read_csv(files.method_comparison)
+    pawn = pd.read_csv(files.pawn)
     sobol_decision = pd.read_csv(files.sobol_decision)
     asinh = pd.read_csv(files.sobol_asinh)
     scales = asinh.drop_duplicates("output").set_index("output")["asinh_scale"]
-    winner = ranking.sort_values("mean", ascending=False, kind="stable")["intervention"].iloc[0]
+    winner = narrative.winner(ranking)
+    total = int(ranking["n"].iloc[0])
+    threshold = float(boxes["threshold"].iloc[0]) if len(boxes) else 1.0
     change_mind = ReportSection(
         title="What would change our mind",
         paragraphs=[
-            *narrative.value_of_information_sentences(voi, ranking, loss),
-            *narrative.switching_sentences(switching),
-            *narrative.scenario_sentences(boxes),
+            *narrative.value_of_information_sentences(voi, ranking, reason),
+            narrative.subsample_sentence(
+                int(voi["rows"].iloc[0]), total, "The regression estimates of EVPPI"
+            ),
+            *narrative.switching_sentences(switching, voi),
+            *narrative.scenario_sentences(boxes, threshold),
         ],
         figures={
             DECISION_FIGURE_CAPTIONS["evppi"]: figures["evppi"],
             DECISION_FIGURE_CAPTIONS["switching"]: figures["switching"],
         },
         tables=[
-            ("Value of information (value and standard error, marginal-value units)", voi),
-            ("Expected loss of committing to each intervention", loss),
-            ("Switching values (switching.csv)", switching),
+            ("Value of information (marginal-value units)", voi),
+            ("Expected loss of committing to each intervention", pd.read_csv(files.expected_loss)),
+            ("Switching values", switching),
             ("PRIM boxes: where each intervention is the per-draw best", boxes),
         ],
     )
     choice = ReportSection(
         title="Which beliefs move the choice (decision-focused Sobol)",
         paragraphs=[
-            f"Outputs: the pairwise differences of marginal values, and {indicator_name(winner)}"
-            f", the indicator that the winner by mean ({winner}) is the per-draw best.",
-            *sobol_sentences(sobol_decision),
+            "Outputs: the pairwise differences of marginal values, and "
+            f"{'best_is_' + winner}, the indicator that the winner by mean ({winner}) is the "
+            "per-draw best.",
+            *narrative.sobol_sentences(sobol_decision),
         ],
         figures={SOBOL_DECISION_CAPTION: figures["sobol_decision"]},
     )
@@ -224,6 +245,7 @@ def decision_sections(
             "the raw value, by Sobol ST of asinh(value / scale) with scale = "
             + ", ".join(f"{scales[o]:.3g} for {o}" for o in scales.index)
             + " (median absolute value), and by the PAWN moment-independent index.",
+            narrative.subsample_sentence(int(pawn["rows"].iloc[0]), total, "PAWN"),
             *narrative.robustness_sentences(comparison, rank_shift),
         ],
         tables=[
@@ -233,18 +255,7 @@ def decision_sections(
             )
         ],
     )
-    budget = ReportSection(
-        title="Monte Carlo error budget",
-        paragraphs=narrative.resolution_sentences(resolution),
-        tables=[
-            ("Is N large enough for the ranking?", resolution),
-            (
-                "Every headline number with its 95% Monte Carlo half-width",
-                pd.read_csv(files.mc_error),
-            ),
-        ],
-    )
-    return [change_mind, choice, robust, budget]
+    return [change_mind, choice, robust]
 
 
 def build_report(
@@ -260,7 +271,7 @@ def build_report(
     Parameters
     ----------
     files
-        The worldview's result tables.
+        The worldview's result files.
     figures
         Figure name to PNG file (every name in :data:`FIGURE_NAMES`).
     priors
@@ -277,7 +288,12 @@ def build_report(
     str
         The HTML document.
     """
+    from agi_interventions.exact import applicability
+
     view = load_worldview(priors, name=worldview)
+    reason = applicability(view) or ""
+    sections = decision_sections(files, figures, rank_shift, reason) if decision else []
+    sections.append(budget_section(files))
     context = ReportContext(
         worldview=worldview,
         description=view.description,
@@ -287,12 +303,9 @@ def build_report(
         pairwise=pd.read_csv(files.pairwise),
         diagnostics=pd.read_csv(files.diagnostics),
         sobol=pd.read_csv(files.sobol),
-        figures={
-            name: figures[name]
-            for name in ("marginal_values", "p_best", "sobol", "alignment_channels")
-        },
+        figures={name: figures[name] for name in FIGURE_SETS["core"]},
         provenance=json.loads(Path(files.provenance).read_text(encoding="utf-8")),
-        sections=decision_sections(files, figures, rank_shift) if decision else (),
-        values=_independent_values(files.samples),
+        sections=sections,
+        values=_independent_values(files.draws),
     )
     return render_report(context)

@@ -15,13 +15,16 @@ from agi_interventions.report.theme import INTERVENTION_COLORS, apply_theme
 DECISION_FIGURE_CAPTIONS: dict[str, str] = {
     "evppi": (
         "Expected value of partial perfect information: what learning a parameter (or a group "
-        "of parameters) exactly would be worth, in marginal-value units, with 95% intervals "
-        "(±1.96 standard errors). Dashed line: EVPI, the value of learning everything."
+        "of parameters) exactly would be worth, in marginal-value units. Bars and whiskers: the "
+        "regression estimate from the sample and its 95% interval; black diamonds: exact values "
+        "where the model's structure gives them. Dashed line: EVPI, the value of learning "
+        "everything."
     ),
     "switching": (
         "Conditional mean marginal value of each intervention as one parameter moves across "
-        "its prior (equal-count bins, 95% Monte Carlo bands). Vertical lines: switching values, "
-        "where the intervention with the highest conditional mean changes."
+        "its prior (equal-count bins of the sample, 95% Monte Carlo bands; dashed: exact "
+        "conditional means where available). Vertical lines: switching values, where the "
+        "intervention with the highest conditional mean changes (exact where available)."
     ),
 }
 
@@ -32,7 +35,8 @@ def evppi_bars(voi: pd.DataFrame, top: int = 15) -> Figure:
     Parameters
     ----------
     voi
-        ``value_of_information.csv``: columns ``name, kind, value, se``.
+        ``value_of_information.csv``: columns ``name, kind, value, ci_low, ci_high`` and,
+        where the exact engine applied, ``value_exact``.
     top
         Largest number of parameters shown (groups are always shown).
 
@@ -42,14 +46,16 @@ def evppi_bars(voi: pd.DataFrame, top: int = 15) -> Figure:
         Two panels: groups (left) and single parameters (right), sorted by EVPPI.
     """
     apply_theme()
-    evpi_rows = voi.loc[voi["kind"] == "evpi", "value"]
+    exact = "value_exact" in voi.columns and voi["value_exact"].notna().any()
+    key = "value_exact" if exact else "value"
+    evpi_rows = voi.loc[voi["kind"] == "evpi", key]
     evpi = float(evpi_rows.iloc[0]) if len(evpi_rows) else np.nan
     panels = [
         ("Parameter groups", voi.loc[voi["kind"] == "group"]),
         ("Single parameters", voi.loc[voi["kind"] == "parameter"]),
     ]
     panels = [
-        (title, frame.sort_values("value", ascending=False, kind="stable").head(top))
+        (title, frame.sort_values(key, ascending=False, kind="stable").head(top))
         for title, frame in panels
     ]
     height = 0.32 * max(len(frame) for _, frame in panels) + 1.6
@@ -61,14 +67,23 @@ def evppi_bars(voi: pd.DataFrame, top: int = 15) -> Figure:
             parameter_symbol(n) if kind == "parameter" else n
             for n, kind in zip(frame["name"], frame["kind"], strict=True)
         ]
+        value = frame["value"].to_numpy(dtype=np.float64)
+        whiskers = np.vstack(
+            [
+                np.clip(value - frame["ci_low"].to_numpy(dtype=np.float64), 0, None),
+                np.clip(frame["ci_high"].to_numpy(dtype=np.float64) - value, 0, None),
+            ]
+        )
         ax.barh(
             y,
-            frame["value"],
-            xerr=1.959964 * frame["se"].to_numpy(),
-            color="0.45" if title.startswith("Single") else "0.25",
+            value,
+            xerr=whiskers,
+            color="0.55" if title.startswith("Single") else "0.35",
             height=0.6,
             error_kw={"ecolor": "0.1", "elinewidth": 1.0, "capsize": 2},
         )
+        if exact:
+            ax.plot(frame["value_exact"], y, "D", color="black", markersize=5, zorder=4)
         ax.set_yticks(y, labels=names)
         ax.set_ylim(len(frame) - 0.5, -0.5)
         if np.isfinite(evpi):
@@ -126,7 +141,12 @@ def switching_curves(curves: pd.DataFrame, switching: pd.DataFrame) -> Figure:
             color = INTERVENTION_COLORS.get(intervention)
             ax.plot(q, m, color=color, label=label(intervention), linewidth=1.6)
             ax.fill_between(q, m - h, m + h, color=color, alpha=0.2, linewidth=0)
-        for _, row in switching.loc[switching["parameter"] == name].iterrows():
+            if "mean_exact" in part and part["mean_exact"].notna().all():
+                ax.plot(q, part["mean_exact"], color=color, linestyle="--", linewidth=1.2)
+        shown = switching.loc[switching["parameter"] == name]
+        if "method" in shown and (shown["method"] == "exact").any():
+            shown = shown.loc[shown["method"] == "exact"]
+        for _, row in shown.iterrows():
             ax.axvline(row["switch_quantile"], color="0.2", linestyle=":", linewidth=1.2)
             ax.text(
                 row["switch_quantile"],

@@ -55,8 +55,9 @@ FIGURE_CAPTIONS: dict[str, str] = {
     "sobol": (
         "Sobol indices per output: first-order (S1, share of variance due to the parameter "
         "alone) and total (ST, including interactions), with 95% bootstrap intervals; "
-        "parameters sorted by ST. An estimate outside the axis range (noisy estimates can "
-        "leave [0, 1]) is cut at the edge and its value printed there."
+        "parameters sorted by ST. Black diamonds: exact values where the model's structure "
+        "gives them. An estimate outside the axis range (noisy estimates can leave [0, 1]) is "
+        "cut at the edge and its value printed there."
     ),
     "alignment_channels": (
         "The three channels of the alignment value. Left: mean with 95% Monte Carlo interval "
@@ -288,7 +289,8 @@ def sobol_bars(
             ax.text(0.5, 0.5, reason, transform=ax.transAxes, ha="center", va="center")
             ax.set_yticks([])
             continue
-        sub = sub.sort_values("ST", ascending=False, na_position="last", kind="stable")
+        key = "ST_exact" if "ST_exact" in sub and sub["ST_exact"].notna().all() else "ST"
+        sub = sub.sort_values(key, ascending=False, na_position="last", kind="stable")
         ax.set_title(_wrap(label(output), 48), loc="left")
         sub = sub.iloc[:shown]
         y = np.arange(len(sub))
@@ -314,6 +316,16 @@ def sobol_bars(
                         fontsize="x-small",
                         bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none"},
                     )
+        if "ST_exact" in sub and sub["ST_exact"].notna().all():
+            for offset, index in ((-0.2, "S1"), (0.2, "ST")):
+                ax.plot(
+                    np.clip(sub[f"{index}_exact"], lo, hi),
+                    y + offset,
+                    "D",
+                    color="black",
+                    markersize=4,
+                    zorder=4,
+                )
         ax.set_yticks(y, labels=[parameter_symbol(p) for p in sub["parameter"]])
         ax.set_ylim(len(sub) - 0.5, -0.5)
         ax.grid(axis="y", visible=False)
@@ -322,9 +334,14 @@ def sobol_bars(
             Patch(color=SOBOL_COLORS["S1"], label="first order S1"),
             Patch(color=SOBOL_COLORS["ST"], label="total ST"),
             Line2D([], [], color="0.2", lw=0.8, label="95% bootstrap interval"),
+            *(
+                [Line2D([], [], color="black", marker="D", lw=0, label="exact")]
+                if "ST_exact" in sobol and sobol["ST_exact"].notna().any()
+                else []
+            ),
         ],
         loc="outside upper center",
-        ncols=3,
+        ncols=4,
         frameon=False,
         title=f"{shown} parameters with the largest ST per output (of {n_params})"
         if shown < n_params

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import logging
-import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -22,7 +21,15 @@ import numpy as np
 import pandas as pd
 from markupsafe import Markup
 
-from agi_interventions.parameters import ALIGNMENT_CHANNELS, OUTPUTS, label
+from agi_interventions.narrative import (
+    channel_sentences,
+    diagnostics_sentences,
+    has_exact,
+    headline_sentences,
+    headline_title,
+    sobol_sentences,
+)
+from agi_interventions.parameters import OUTPUTS, label
 from agi_interventions.priors import Worldview
 from agi_interventions.report.figures import FIGURE_CAPTIONS, parameter_symbol
 from agi_interventions.report.formatting import (
@@ -39,9 +46,6 @@ PRIOR_QUANTILES = (0.05, 0.5, 0.95)
 
 #: A figure given as PNG (or SVG) bytes, or as the path of such a file.
 FigureSource = bytes | str | Path
-
-#: ST half-widths above this make the Sobol sentence call the estimates rough.
-ROUGH_SOBOL_CONF = 0.1
 
 
 @dataclass(frozen=True)
@@ -218,22 +222,9 @@ class Table:
     caption: str = ""
 
 
-def _join(items: Sequence[str]) -> str:
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
-
-
 def _name(row: pd.Series) -> str:
     text = row.get("label")
     return text if isinstance(text, str) and text else label(str(row["intervention"]))
-
-
-def _finite(x: Any) -> bool:
-    try:
-        return math.isfinite(float(x))
-    except (TypeError, ValueError):
-        return False
 
 
 def _sorted_ranking(ranking: pd.DataFrame) -> pd.DataFrame:
@@ -295,91 +286,14 @@ def frame_table(frame: pd.DataFrame, caption: str = "") -> Table:
 # --------------------------------------------------------------------------- sections
 
 
-def headline_sentences(ranking: pd.DataFrame, pairwise: pd.DataFrame | None) -> list[str]:
-    """Sentences stating the winner by mean, its margin and its probability of being best.
-
-    Parameters
-    ----------
-    ranking
-        Ranking table (see :class:`ReportContext`).
-    pairwise
-        Pairwise table; its ``mean_difference`` columns, when present, give the Monte Carlo
-        interval of the winner's lead over the runner-up.
-
-    Returns
-    -------
-    list of str
-        Plain-text sentences, every number taken from the tables.
-
-    """
-    r = _sorted_ranking(ranking)
-    if r.empty:
-        return ["The ranking table is empty: no intervention was evaluated."]
-    w = r.iloc[0]
-    win = _name(w)
-    mean_ci = fmt_interval(w["mean_ci_low"], w["mean_ci_high"])
-    if len(r) == 1:
-        return [f"Only {win} was evaluated: mean marginal value {fmt_num(w['mean'])} ({mean_ci})."]
-    ru = r.iloc[1]
-    run = _name(ru)
-    out = [
-        f"{win} has the highest mean marginal value, {fmt_num(w['mean'])} (95% MC CI "
-        f"{mean_ci}), ahead of the runner-up {run} at {fmt_num(ru['mean'])} "
-        f"({fmt_interval(ru['mean_ci_low'], ru['mean_ci_high'])})."
-    ]
-    ratio = ""
-    if w["mean"] > 0 and ru["mean"] > 0:
-        ratio = f", {fmt_num(w['mean'] / ru['mean'])} times the runner-up's mean"
-    pair = _pair(pairwise, w["intervention"], ru["intervention"])
-    if pair is not None and _finite(pair.get("mean_difference_ci_low")):
-        low, high = pair["mean_difference_ci_low"], pair["mean_difference_ci_high"]
-        verdict = (
-            "the interval excludes zero, so the order of the two means is not Monte Carlo noise"
-            if low > 0
-            else "the interval includes zero, so this sample cannot tell the two means apart"
-        )
-        out.append(
-            f"The lead is {fmt_num(pair['mean_difference'])} (95% MC CI of the paired "
-            f"difference {fmt_interval(low, high)}){ratio}; {verdict}."
-        )
-    else:
-        overlap = w["mean_ci_low"] <= ru["mean_ci_high"]
-        verdict = (
-            "the two means' 95% MC intervals overlap, so this sample may not separate them"
-            if overlap
-            else "the two means' 95% MC intervals do not overlap"
-        )
-        out.append(f"The lead is {fmt_num(w['mean'] - ru['mean'])}{ratio}; {verdict}.")
-    out.append(
-        f"{win} is the best of the {len(r)} interventions in {fmt_pct(w['p_best'])} of prior "
-        f"draws (95% MC CI {fmt_interval(w['p_best_ci_low'], w['p_best_ci_high'], percent=True)})."
-    )
-    likely = r.loc[r["p_best"].idxmax()]
-    if likely["intervention"] != w["intervention"]:
-        out.append(
-            f"The mean and the probability of being best disagree: {_name(likely)} is best "
-            f"in the largest share of draws, {fmt_pct(likely['p_best'])}."
-        )
-    if "median" in r.columns and r["median"].notna().any():
-        by_median = r.loc[r["median"].idxmax()]
-        if by_median["intervention"] != w["intervention"]:
-            out.append(
-                f"By median rather than mean, {_name(by_median)} leads "
-                f"({fmt_num(by_median['median'])} against {fmt_num(w['median'])})."
-            )
-    if "q05" in r.columns and "q95" in r.columns:
-        out.append(
-            f"Across the prior, {win}'s marginal value runs from {fmt_num(w['q05'])} to "
-            f"{fmt_num(w['q95'])} (5% and 95% quantiles of the draws)."
-        )
-    return out
-
-
 def ranking_table(ranking: pd.DataFrame) -> Table:
     """Format the ranking table (means, quantiles, P(best), Monte Carlo intervals)."""
     r = _sorted_ranking(ranking)
     headers = ["Rank", "Intervention", "Mean", "95% MC CI of mean", "Median", "5%–95% of draws"]
     headers += ["P(best)", "95% MC CI of P(best)"]
+    exact = has_exact(r, "mean_exact")
+    if exact:
+        headers.insert(4, "Exact mean")
     with_n = "n" in r.columns
     if with_n:
         headers.append("Draws used")
@@ -390,6 +304,7 @@ def ranking_table(ranking: pd.DataFrame) -> Table:
             _name(row),
             fmt_num(row["mean"]),
             fmt_interval(row["mean_ci_low"], row["mean_ci_high"]),
+            *([fmt_num(row["mean_exact"])] if exact else []),
             fmt_num(row.get("median")),
             fmt_interval(row.get("q05"), row.get("q95")),
             fmt_pct(row["p_best"]),
@@ -434,76 +349,34 @@ def _ordered_outputs(names: Sequence[str]) -> list[str]:
     return sorted(dict.fromkeys(names), key=lambda o: rank.get(o, len(rank)))
 
 
-def sobol_sentences(sobol: pd.DataFrame, top: int = 3) -> list[str]:
-    """One sentence per output naming its largest total-effect drivers.
-
-    Parameters
-    ----------
-    sobol
-        Tidy Sobol table.
-    top
-        How many drivers to name.
-
-    Returns
-    -------
-    list of str
-        Generated sentences, in canonical output order.
-
-    """
-    out = []
-    for output in _ordered_outputs(list(sobol["output"])):
-        sub = sobol.loc[sobol["output"] == output]
-        name = label(output)
-        if sub[["S1", "ST"]].isna().all().all():
-            out.append(f"{name}: indices unavailable because some values are not finite.")
-            continue
-        if (sub["ST"].fillna(0.0) == 0.0).all() and (sub["S1"].fillna(0.0) == 0.0).all():
-            out.append(f"{name}: the output is constant over the prior; no parameter drives it.")
-            continue
-        lead = sub.sort_values("ST", ascending=False, na_position="last").head(top)
-        parts = [
-            f"{parameter_symbol(p)} (ST {fmt_num(st, 2)} ± {fmt_num(c, 2)})"
-            for p, st, c in zip(lead["parameter"], lead["ST"], lead["ST_conf"], strict=True)
-        ]
-        s1_sum = float(sub["S1"].sum())
-        text = f"{name}: the largest total effects are {_join(parts)}. "
-        text += f"First-order indices sum to {fmt_num(s1_sum, 2)}"
-        if s1_sum < 0.9:
-            text += (
-                f", so interactions account for roughly {fmt_pct(1.0 - s1_sum, 2)} "
-                "of the variance."
-            )
-        else:
-            text += ", so the output is close to additive in the inputs."
-        if (sub["ST_conf"] > ROUGH_SOBOL_CONF).any() or (sub["ST"] > 1.0).any():
-            text += (
-                f" Some intervals are wider than ±{ROUGH_SOBOL_CONF:g}, so these estimates "
-                "are rough; a larger base sample N would sharpen them."
-            )
-        out.append(text)
-    return out
-
-
 def sobol_table(sobol: pd.DataFrame) -> Table:
-    """Full Sobol table, sorted by output then ST."""
+    """Full Sobol table, sorted by output then ST, with exact values and flags where present."""
+    exact = has_exact(sobol, "ST_exact")
     rows = []
     for output in _ordered_outputs(list(sobol["output"])):
+        key = "ST_exact" if exact else "ST"
         sub = sobol.loc[sobol["output"] == output].sort_values(
-            "ST", ascending=False, na_position="last"
+            key, ascending=False, na_position="last"
         )
-        for row in sub.itertuples(index=False):
-            rows.append(
-                [
-                    label(output),
-                    _parameter_text(row.parameter),
-                    fmt_num(row.S1, 2),
-                    f"± {fmt_num(row.S1_conf, 2)}",
-                    fmt_num(row.ST, 2),
-                    f"± {fmt_num(row.ST_conf, 2)}",
-                ]
-            )
+        for row in sub.to_dict("records"):
+            cells = [
+                label(output),
+                _parameter_text(row["parameter"]),
+                fmt_num(row["S1"], 2),
+                f"± {fmt_num(row['S1_conf'], 2)}",
+                fmt_num(row["ST"], 2),
+                f"± {fmt_num(row['ST_conf'], 2)}",
+            ]
+            if exact:
+                cells += [fmt_num(row["S1_exact"], 2), fmt_num(row["ST_exact"], 2)]
+            cells.append(str(row.get("flag") or "") if isinstance(row.get("flag"), str) else "")
+            rows.append(cells)
     headers = ["Output", "Parameter", "S1", "95% half-width", "ST", "95% half-width"]
-    return Table(headers, rows, [False, False, True, True, True, True])
+    if exact:
+        headers += ["S1 exact", "ST exact"]
+    headers.append("Flag")
+    numeric = [False, False, *([True] * (len(headers) - 3)), False]
+    return Table(headers, rows, numeric)
 
 
 def _parameter_text(name: str) -> str:
@@ -522,72 +395,10 @@ def _check_name(check: str) -> str:
     return check
 
 
-def diagnostics_section(
-    diagnostics: pd.DataFrame, ranking: pd.DataFrame, parametrisation: str
-) -> tuple[list[str], Table]:
-    """Sentences and table on inconsistent samples and non-finite outputs.
-
-    Parameters
-    ----------
-    diagnostics
-        Diagnostics table (``scope`` and ``description`` optional).
-    ranking
-        Ranking table; its ``n`` column, when present, is the number of draws used.
-    parametrisation
-        The worldview's parametrisation.
-
-    Returns
-    -------
-    tuple
-        Generated sentences and the formatted table.
-
-    """
+def diagnostics_table(diagnostics: pd.DataFrame) -> Table:
+    """Format the consistency and non-finite counts."""
     d = diagnostics
     scope_col = "scope" in d.columns
-    scope = None
-    if scope_col:
-        scopes = list(dict.fromkeys(d["scope"]))
-        scope = "independent draws" if "independent draws" in scopes else scopes[0]
-        d_scope = d.loc[d["scope"] == scope]
-    else:
-        d_scope = d
-    what = scope or "samples"
-    sentences = []
-    inc = d_scope.loc[d_scope["check"] == "inconsistent"]
-    if not inc.empty:
-        row = inc.iloc[0]
-        sentences.append(
-            f"{fmt_count(row['count'])} of {fmt_count(row['total'])} {what} "
-            f"({fmt_pct(row['share'])}) describe an impossible population: at least one "
-            "consistency condition fails, so the rest of the world would need a negative share."
-        )
-    if parametrisation == "rest_of_world":
-        sentences.append(
-            "This worldview uses the rest_of_world parametrisation, which is consistent by "
-            "construction."
-        )
-    sentences.append(
-        "Nothing was dropped for being inconsistent: such samples are counted here and kept "
-        "in every result."
-    )
-    nonfinite = d_scope.loc[d_scope["check"].astype(str).str.startswith("nonfinite:")]
-    bad = nonfinite.loc[nonfinite["count"] > 0]
-    if nonfinite.empty:
-        pass
-    elif bad.empty:
-        sentences.append("No output was NaN or infinite, so every statistic uses every draw.")
-    else:
-        parts = [
-            f"{label(c.partition(':')[2])} {fmt_count(n)}"
-            for c, n in zip(bad["check"], bad["count"], strict=True)
-        ]
-        text = f"Non-finite values among the {what}: {_join(parts)}. They cannot enter a mean"
-        if "n" in ranking.columns and not ranking.empty:
-            text += (
-                f"; the ranking uses the {fmt_count(ranking['n'].iloc[0])} draws in which all "
-                "marginal values are finite"
-            )
-        sentences.append(text + ".")
     headers = ["Scope"] if scope_col else []
     headers += ["Check"]
     has_desc = "description" in d.columns
@@ -605,30 +416,7 @@ def diagnostics_section(
         if row.check == "inconsistent" or (str(row.check).startswith("nonfinite:") and row.count):
             highlight.add(i)
     numeric = [False] * (len(headers) - 3) + [True] * 3
-    return sentences, Table(headers, rows, numeric, highlight=frozenset(highlight))
-
-
-def channel_sentences(values: pd.DataFrame | None) -> list[str]:
-    """Sentence on how the mean alignment value splits over its three channels."""
-    keys = list(ALIGNMENT_CHANNELS)
-    if values is None or any(k not in values.columns for k in keys):
-        return []
-    frame = values[keys].to_numpy(dtype=np.float64)
-    frame = frame[np.isfinite(frame).all(axis=1)]
-    if not len(frame):
-        return []
-    means = frame.mean(axis=0)
-    total = float(means.sum())
-    parts = [f"{label(k)} {fmt_num(m)}" for k, m in zip(keys, means, strict=True)]
-    biggest = int(np.argmax(np.abs(means)))
-    magnitude = float(np.abs(means).sum())
-    share = abs(means[biggest]) / magnitude if magnitude > 0 else math.nan
-    return [
-        f"Over {fmt_count(len(frame))} draws, the mean alignment value {fmt_num(total)} splits "
-        f"into {_join(parts)}.",
-        f"The largest channel in magnitude is {label(keys[biggest])}, {fmt_pct(share)} of the "
-        "sum of the channels' absolute means.",
-    ]
+    return Table(headers, rows, numeric, highlight=frozenset(highlight))
 
 
 def prior_table(rows: Sequence[PriorRow]) -> Table:
@@ -703,17 +491,14 @@ def render_report(context: ReportContext) -> str:
     order = list(ranking["intervention"])
     figures = {name: _data_uri(src) for name, src in context.figures.items()}
     other_figures = [(name, uri) for name, uri in figures.items() if name not in FIGURE_CAPTIONS]
-    diag_sentences, diag_table = diagnostics_section(
-        context.diagnostics, ranking, context.parametrisation
-    )
-    winner = _name(ranking.iloc[0]) if not ranking.empty else "n/a"
+    title = headline_title(ranking)
     view = {
         "title": context.title
         or f"Alignment vs cooperation work: marginal values under worldview “{context.worldview}”",
         "worldview": context.worldview,
         "description": context.description,
         "parametrisation": context.parametrisation,
-        "winner": winner,
+        "winner": title,
         "headline": headline_sentences(ranking, context.pairwise),
         "ranking": ranking_table(ranking) if not ranking.empty else None,
         "pairwise": pairwise_tables(context.pairwise, order) if not context.pairwise.empty else [],
@@ -721,8 +506,10 @@ def render_report(context: ReportContext) -> str:
         "sobol_table": sobol_table(context.sobol) if not context.sobol.empty else None,
         "channel_sentences": channel_sentences(context.values),
         "priors": prior_table(context.priors),
-        "diagnostics_sentences": diag_sentences,
-        "diagnostics": diag_table,
+        "diagnostics_sentences": diagnostics_sentences(
+            context.diagnostics, ranking, context.parametrisation
+        ),
+        "diagnostics": diagnostics_table(context.diagnostics),
         "provenance": [(str(k), _provenance_value(v)) for k, v in context.provenance.items()],
         "figures": figures,
         "captions": FIGURE_CAPTIONS,

@@ -79,10 +79,13 @@ class Design:
         ``(n, p)`` design, columns scaled to unit mean square.
     penalty
         ``(p, p)`` positive semi-definite penalty on the scaled coefficients.
+    scale
+        ``(p,)`` root mean square of each unscaled column (to build rows at new points).
     """
 
     matrix: np.ndarray
     penalty: np.ndarray
+    scale: np.ndarray
 
 
 class PreparedInputs:
@@ -99,9 +102,36 @@ class PreparedInputs:
         self.pair_knots = pair_knots
         self.varying = np.ptp(inputs, axis=0) > 0
         self.scores = rank_scores(inputs)
-        sd = inputs.std(axis=0)
-        self.raw = (inputs - inputs.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
+        self.inputs = inputs
+        self.mean = inputs.mean(axis=0)
+        self.sd = np.where(inputs.std(axis=0) > 0, inputs.std(axis=0), 1.0)
+        self.raw = (inputs - self.mean) / self.sd
         self._splines: dict[tuple[int, int], np.ndarray] = {}
+
+    def single_design_at(
+        self, design: Design, column: int, scores: np.ndarray, values: np.ndarray
+    ) -> np.ndarray:
+        """Rows of a one-input design (from :meth:`design`) at new points.
+
+        Parameters
+        ----------
+        design
+            The design built by ``self.design([column])``.
+        column
+            The input column.
+        scores
+            Rank scores of the new points, in (0, 1).
+        values
+            Their raw values.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(len(scores), p)`` rows on the design's scale.
+        """
+        raw = (values - self.mean[column]) / self.sd[column]
+        rows = np.hstack([np.ones((scores.size, 1)), spline_basis(scores), raw[:, None]])
+        return rows / design.scale
 
     def spline(self, column: int, knots: int = KNOTS) -> np.ndarray:
         """Spline basis of one column (cached)."""
@@ -163,4 +193,4 @@ class PreparedInputs:
                     np.linalg.norm(gram) / np.linalg.norm(sub)
                 )
             start = stop
-        return Design(matrix, penalty)
+        return Design(matrix, penalty, scale)

@@ -28,6 +28,7 @@ group worth at least 2% of EVPI (the coverage study in ``benchmarks/``).
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -232,14 +233,17 @@ def _bootstrap_plugin(
         weights = plan.weights[start : start + batch]
         grams, xys, yys = stats.weighted_many(weights)
         coefs = np.stack(
-            [fit(g, xy, yy, n, penalty)[0] for g, xy, yy in zip(grams, xys, yys, strict=True)],
-            axis=1,
-        )  # (p, b, k)
-        fitted = (design @ coefs.reshape(design.shape[1], -1)).reshape(n, len(weights), -1)
-        regrets = fitted.max(axis=2, keepdims=True) - fitted  # (n, b, k)
+            [fit(g, xy, yy, n, penalty)[0] for g, xy, yy in zip(grams, xys, yys, strict=True)]
+        )  # (b, p, k)
         row_weights = weights[:, plan.clusters]  # (b, n)
-        means = np.einsum("bn,nbk->bk", row_weights, regrets) / row_weights.sum(axis=1)[:, None]
-        replicates.append(means.min(axis=1))
+        # mean regret of option k = (sum_i w_i max_j g_ij - sum_i w_i g_ik) / sum_i w_i, and
+        # sum_i w_i g_ik = (w' X) beta_k needs no fitted values
+        fitted = [design @ coefs[:, :, k].T for k in range(coefs.shape[2])]  # k x (n, b)
+        best = functools.reduce(np.maximum, fitted)
+        total_best = np.einsum("bn,nb->b", row_weights, best)
+        total_k = np.einsum("bp,bpk->bk", row_weights @ design, coefs)
+        mean_regret = (total_best[:, None] - total_k) / row_weights.sum(axis=1)[:, None]
+        replicates.append(mean_regret.min(axis=1))
     return np.concatenate(replicates)
 
 
