@@ -8,18 +8,32 @@
 import json
 import os
 
+from snakemake.exceptions import WorkflowError
 from snakemake.utils import min_version, validate
 
+from agi_interventions.configuration import ConfigError, file_problems, name_problems
 from agi_interventions.priors import PriorError, load_worldview
 
 
 min_version("8.20")
 
 
-configfile: "config/config.yaml"
+# `--configfile other.yaml` runs exactly the configuration in that file: the shipped one is
+# read only when no configuration file is given on the command line.
+if not workflow.overwrite_configfiles:
+
+    configfile: "config/config.yaml"
 
 
-validate(config, "config/schema/config.schema.yaml")
+CONFIG_FILES = [str(p) for p in workflow.overwrite_configfiles] or ["config/config.yaml"]
+_source = ", ".join(CONFIG_FILES)
+_problems = file_problems(CONFIG_FILES) + name_problems(config, _source)
+if _problems:
+    raise ConfigError("invalid configuration:\n  " + "\n  ".join(_problems))
+try:
+    validate(config, "config/schema/config.schema.yaml")
+except WorkflowError as _err:
+    raise ConfigError(f"invalid configuration in {_source}: {_err}") from None
 
 # Prior files are validated before any rule runs; every problem is listed at once.
 _problems = []
@@ -29,7 +43,7 @@ for _name, _path in config["worldviews"].items():
     except PriorError as _err:
         _problems.extend(_err.problems)
 if _problems:
-    raise ValueError("invalid prior file(s):\n  " + "\n  ".join(_problems))
+    raise PriorError(["invalid prior file(s):", *_problems])
 
 # Jobs import the package from this checkout, so they also work inside the conda environment
 # of envs/pipeline.yaml (which holds only the dependencies). Each job is single-threaded:

@@ -37,6 +37,13 @@ VALID_PRIORS: dict[str, dict[str, Any]] = {
 WritePriors = Callable[..., Path]
 
 
+class NoAliasDumper(yaml.SafeDumper):
+    """Write repeated objects out in full: prior files may not contain anchors or aliases."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
 @pytest.fixture
 def write_priors(tmp_path: Path) -> WritePriors:
     """Return a callable writing a prior file into ``tmp_path`` and returning its path.
@@ -71,7 +78,7 @@ def write_priors(tmp_path: Path) -> WritePriors:
         }
         data.update(copy.deepcopy(dict(top or {})))
         path = tmp_path / f"priors_{next(counter)}.yaml"
-        path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+        path.write_text(yaml.dump(data, Dumper=NoAliasDumper, sort_keys=False), encoding="utf-8")
         return path
 
     return write

@@ -206,3 +206,82 @@ def test_snakemake_validate_rejects_missing_seed(config):
     del config["seed"]
     with pytest.raises(WorkflowError, match="'seed' is a required property"):
         validate(config, str(SCHEMA_PATH))
+
+
+# --------------------------------------------------------------------------- names, files
+
+
+def test_worldview_name_rule():
+    from agi_interventions.configuration import name_problems
+
+    good = {"worldviews": {"baseline": "a.yaml", "v2.tight-1": "b.yaml"}}
+    assert name_problems(good, "c.yaml") == []
+    for bad in ("x" * 65, "-lead", "has space", "comparison", "é"):
+        (problem,) = name_problems({"worldviews": {bad: "a.yaml"}}, "c.yaml")
+        assert problem.startswith("c.yaml: worldviews: name")
+        assert "1 to 64 characters" in problem and "reserved" in problem
+
+
+def test_config_files_are_read_strictly(tmp_path):
+    from agi_interventions.configuration import file_problems
+
+    path = tmp_path / "c.yaml"
+    path.write_text("samples: 1024\nseed: 1\nseed: 2\n")
+    (problem,) = file_problems([str(path)])
+    assert str(path) in problem and "'seed' appears twice" in problem
+    path.write_text("- a\n- b\n")
+    (problem,) = file_problems([str(path)])
+    assert "expected a mapping" in problem
+
+
+def _dry_run(tmp_path, *extra):
+    import subprocess
+    import sys
+
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "snakemake",
+            "--snakefile",
+            str(ROOT / "Snakefile"),
+            "--directory",
+            str(ROOT),
+            "-n",
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+
+
+def test_configfile_runs_exactly_that_configuration(tmp_path):
+    other = tmp_path / "other.yaml"
+    other.write_text(
+        yaml.safe_dump(
+            {
+                "worldviews": {"tight": str(ROOT / "config/priors/tight.yaml")},
+                "samples": 1024,
+                "seed": 1,
+                "decision": {"groups": {"mine": ["F_V", "p_V"]}},
+            }
+        )
+    )
+    result = _dry_run(tmp_path, "--configfile", str(other), "--printshellcmds")
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-2000:]
+    assert "results/tight/" in output
+    assert "results/baseline/" not in output  # the shipped config is not merged in
+    assert "--group mine=F_V,p_V" in output
+    assert "--group landscape" not in output
+
+
+def test_config_errors_name_the_file(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump({"worldviews": {"b": "x.yaml"}, "samples": 1000, "seed": 1}))
+    result = _dry_run(tmp_path, "--configfile", str(bad))
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert str(bad) in output and "samples" in output

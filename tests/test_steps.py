@@ -44,7 +44,7 @@ def _run(worldview, chunks: int, n_base: int = N_BASE, seed: int = 3, resamples:
         sums.append(steps.sobol_chunk(record, batches, resamples))
     exact, _ = steps.exact_engine(worldview)
     tables = steps.sobol_tables(record, sums, exact)
-    tables["diagnostics"] = steps.diagnostics_tables(draws, counts)
+    tables["diagnostics"] = steps.diagnostics_tables([draws], counts)
     return design, draws, record, tables
 
 

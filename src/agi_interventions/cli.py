@@ -113,23 +113,20 @@ def _cmd_sobol(args: argparse.Namespace) -> None:
 
 
 def _cmd_diagnostics(args: argparse.Namespace) -> None:
-    import pandas as pd
-
     from agi_interventions import steps, store
+    from agi_interventions.consistency import CONSISTENCY_INPUTS
+    from agi_interventions.parameters import OUTPUTS
 
-    draws = pd.read_parquet(args.draws)
+    batches = store.iter_batches(args.draws, [*CONSISTENCY_INPUTS, *OUTPUTS])
     counts = [store.read_json(p) for p in args.counts]
-    io.write_csv(steps.diagnostics_tables(draws, counts), args.out)
+    io.write_csv(steps.diagnostics_tables(batches, counts), args.out)
 
 
 def _cmd_rank(args: argparse.Namespace) -> None:
-    import pandas as pd
-
-    from agi_interventions import steps
+    from agi_interventions import steps, store
 
     exact, _ = steps.exact_engine(_worldview(args))
-    values = pd.read_parquet(args.draws, columns=list(INTERVENTIONS))
-    tables = steps.rank_tables(values, exact)
+    tables = steps.rank_tables(store.read_columns(args.draws, list(INTERVENTIONS)), exact)
     io.write_csv(tables["ranking"], args.ranking)
     io.write_csv(tables["pairwise"], args.pairwise)
 
@@ -150,12 +147,10 @@ def _cmd_resolution(args: argparse.Namespace) -> None:
 
 
 def _independent(args: argparse.Namespace) -> tuple[pd.DataFrame, pd.DataFrame]:
-    import pandas as pd
-
     from agi_interventions import store
 
     parameters = store.read_json(args.design)["parameters"]
-    draws = pd.read_parquet(args.draws, columns=[*parameters, *INTERVENTIONS])
+    draws = store.read_columns(args.draws, [*parameters, *INTERVENTIONS])
     return draws[parameters], draws[list(INTERVENTIONS)]
 
 
@@ -264,9 +259,16 @@ def _cmd_provenance(args: argparse.Namespace) -> None:
 def _cmd_check_priors(args: argparse.Namespace) -> None:
     from agi_interventions.priors import load_worldview
 
+    problems = []
     for path in args.priors:
-        worldview = load_worldview(path)
+        try:
+            worldview = load_worldview(path)
+        except PriorError as err:
+            problems.extend(err.problems)
+            continue
         logger.info("%s: valid (%d uncertain inputs)", path, len(worldview.uncertain))
+    if problems:
+        raise PriorError(problems)
 
 
 def _add(

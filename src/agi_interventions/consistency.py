@@ -20,6 +20,9 @@ from numpy.typing import ArrayLike
 
 from agi_interventions.population import rest_of_world
 
+#: Inputs the consistency conditions read.
+CONSISTENCY_INPUTS: tuple[str, ...] = ("F_V", "F_CV", "F_CnotV", "F_I", "p_V", "p_CV", "p_CnotV")
+
 #: Name of each consistency condition, in the order of ``model.md``, with its text.
 CONDITIONS: dict[str, str] = {
     "rest_aligned_share_positive": "F_V - F_I p_V > 0",

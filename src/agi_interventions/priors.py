@@ -32,15 +32,22 @@ from __future__ import annotations
 
 import logging
 import math
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 from scipy import stats
 
+from agi_interventions.documents import (
+    DocumentError,
+    is_number,
+    looks_like_number,
+    quote,
+    read_yaml,
+)
 from agi_interventions.errors import PriorError
 from agi_interventions.parameters import (
     DERIVED_BY_REST_OF_WORLD,
@@ -347,13 +354,123 @@ FAMILIES: dict[str, _Family] = {
 # --------------------------------------------------------------------------- parsing
 
 
-def _is_number(x: Any) -> bool:
-    if not isinstance(x, int | float) or isinstance(x, bool):
-        return False
+#: Probabilities at which every uncertain prior's quantiles must be finite and ordered; the
+#: design's points lie well inside (the smallest of 2^20 Sobol points is about 1e-7 from an
+#: end).
+CHECK_PROBABILITIES = np.array(
+    [1e-12, 1e-6, 0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99, 1 - 1e-6, 1 - 1e-12]
+)
+#: Smallest 90% width of an uncertain prior relative to ``max(1, |median|)``.
+MIN_RELATIVE_SPREAD = 1e-9
+#: Largest magnitude of a model output at the extremes of the priors; squares and sums of
+#: squares of such values stay finite in double precision.
+OUTPUT_LIMIT = 1e150
+
+
+def admissibility_problems(prior: Prior, spec: ParameterSpec) -> list[str]:
+    """Check that a prior is usable in double precision (the rule stated in the README).
+
+    Its quantiles at :data:`CHECK_PROBABILITIES` must be finite, ordered and inside its
+    support, its mean and variance finite, and its 90% interval wider than
+    :data:`MIN_RELATIVE_SPREAD` relative to its median (narrower priors are better fixed).
+
+    Parameters
+    ----------
+    prior
+        A built prior.
+    spec
+        The parameter it is for.
+
+    Returns
+    -------
+    list of str
+        Problems, empty if the prior is admissible.
+    """
+    if prior.is_fixed:
+        return []
+    dist = prior.dist
+    low, high = prior.support()
     try:
-        return math.isfinite(x)
-    except OverflowError:  # an integer too large for a float
-        return False
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            q = np.asarray(dist.ppf(CHECK_PROBABILITIES), dtype=np.float64)
+            mean, var = (float(v) for v in dist.stats(moments="mv"))
+    except (ArithmeticError, ValueError, TypeError) as err:
+        return [
+            f"{prior.describe()} cannot be evaluated in double precision ({quote(str(err), 60)})"
+        ]
+    if not np.all(np.isfinite(q)):
+        return [
+            f"{prior.describe()} has quantiles that are not finite in double precision "
+            f"(e.g. the {CHECK_PROBABILITIES[~np.isfinite(q)][0]:g} quantile); narrow the "
+            "prior or rescale the parameter"
+        ]
+    if np.any(np.diff(q) < 0) or q[0] < low or q[-1] > high:
+        return [
+            f"{prior.describe()} cannot be evaluated accurately in double precision (its "
+            "quantiles are out of order or leave its support); use less extreme arguments"
+        ]
+    if not (math.isfinite(mean) and math.isfinite(var)):
+        return [
+            f"{prior.describe()} has a mean or variance that is not finite in double "
+            "precision; narrow the prior"
+        ]
+    median = q[CHECK_PROBABILITIES.tolist().index(0.5)]
+    width = q[7] - q[3]  # 95% and 5% quantiles
+    if width <= MIN_RELATIVE_SPREAD * max(1.0, abs(median)):
+        return [
+            f"{prior.describe()} is so narrow (90% within {width:.3g} of {median:.6g}) that "
+            f"it is a constant in effect: use {{dist: fixed, value: {median:.6g}}}"
+        ]
+    return []
+
+
+def _extreme_outputs(priors: Mapping[str, Prior], parametrisation: str) -> tuple[float, list[str]]:
+    """Return the largest |model output| over the corners of the priors' extreme quantiles.
+
+    Also returns the three parameters spanning the most orders of magnitude there.
+    """
+    from agi_interventions.model import marginal_values
+    from agi_interventions.population import fractions_from_rest_of_world
+
+    ends = {}
+    for name, prior in priors.items():
+        if prior.is_fixed:
+            ends[name] = np.array([prior.value])
+        else:
+            ends[name] = prior.ppf(np.array([1e-12, 1 - 1e-12]))
+    corners = np.arange(2 ** sum(e.size == 2 for e in ends.values()))
+    inputs, bit = {}, 0
+    for name, e in ends.items():  # corner k takes the upper end of parameter i if bit i is set
+        if e.size == 2:
+            inputs[name] = e[(corners >> bit) & 1]
+            bit += 1
+        else:
+            inputs[name] = np.full(corners.size, e[0])
+    if parametrisation == "rest_of_world":
+        inputs.update(fractions_from_rest_of_world(inputs))
+    with np.errstate(all="ignore"):
+        outputs = marginal_values(inputs)
+    worst = max(
+        float(np.max(np.abs(np.where(np.isfinite(v), v, np.inf)))) for v in outputs.values()
+    )
+    spans = {
+        n: float(np.max(np.abs(np.log10(np.abs(e[e != 0]))))) if np.any(e != 0) else 0.0
+        for n, e in ends.items()
+    }
+    widest = sorted(spans, key=lambda n: -spans[n])[:3]
+    return worst, widest
+
+
+def _text_hint(value: Any) -> str:
+    """Explain numbers that YAML read as text, such as ``1e-3``."""
+    values = value if isinstance(value, list) else [value]
+    if any(looks_like_number(v) for v in values):
+        return (
+            "; YAML reads a number such as 1e-3 as text: write it with a dot and a signed "
+            "exponent, 1.0e-3, or as 0.001"
+        )
+    return ""
 
 
 def _parse_arguments(entry: Mapping[str, Any], where: str) -> tuple[dict[str, Any], list[str]]:
@@ -367,7 +484,8 @@ def _parse_arguments(entry: Mapping[str, Any], where: str) -> tuple[dict[str, An
     unknown = sorted(given - allowed)
     if unknown:
         problems.append(
-            f"{where}: unknown argument(s) {', '.join(unknown)} for '{family_name}' "
+            f"{where}: unknown argument(s) {', '.join(quote(u) for u in unknown)} for "
+            f"'{family_name}' "
             f"(allowed: {', '.join(sorted(allowed))})"
         )
     matching = [req for req in family.required if req <= given]
@@ -382,11 +500,17 @@ def _parse_arguments(entry: Mapping[str, Any], where: str) -> tuple[dict[str, An
     for key, value in args.items():
         if key == "ci90":
             if not (
-                isinstance(value, list) and len(value) == 2 and all(_is_number(v) for v in value)
+                isinstance(value, list) and len(value) == 2 and all(is_number(v) for v in value)
             ):
-                problems.append(f"{where}: ci90 must be a list of two finite numbers [q05, q95]")
-        elif key in allowed and not _is_number(value):
-            problems.append(f"{where}: argument '{key}' must be a finite number (got {value!r})")
+                problems.append(
+                    f"{where}: ci90 must be a list of two finite numbers [q05, q95] "
+                    f"(got {quote(value)}){_text_hint(value)}"
+                )
+        elif key in allowed and not is_number(value):
+            problems.append(
+                f"{where}: argument '{key}' must be a finite number (got {quote(value)})"
+                f"{_text_hint(value)}"
+            )
     return args, problems
 
 
@@ -419,7 +543,8 @@ def parse_prior(
         return None, [f"{where}: missing 'dist' (one of {', '.join(FAMILIES)})"]
     if not isinstance(family_name, str) or family_name not in FAMILIES:
         return None, [
-            f"{where}: unknown distribution family '{family_name}' (known: {', '.join(FAMILIES)})"
+            f"{where}: unknown distribution family {quote(family_name)} "
+            f"(known: {', '.join(FAMILIES)})"
         ]
     note = entry.get("note", "")
     if not isinstance(note, str):
@@ -428,13 +553,29 @@ def parse_prior(
     if problems:
         return None, problems
     family = FAMILIES[family_name]
+    # every number as a float: YAML integers can exceed what NumPy holds as an integer
+    args = {
+        k: [float(x) for x in v] if k == "ci90" else float(v) if is_number(v) else v
+        for k, v in args.items()
+    }
     problems = [f"{where}: {family_name} {p}" for p in family.check(args)]
     if problems:
         return None, problems
     if family_name == "fixed":
         prior = Prior(name, family_name, args, note, None, float(args["value"]))
     else:
-        prior = Prior(name, family_name, args, note, family.build(args))
+        try:
+            with np.errstate(all="raise"), warnings.catch_warnings():
+                warnings.simplefilter("error")
+                prior = Prior(name, family_name, args, note, family.build(args))
+        except (ArithmeticError, ValueError, TypeError, RuntimeWarning) as err:
+            return None, [
+                f"{where}: {family_name} with these arguments cannot be represented in "
+                f"double precision ({quote(str(err), 60)})"
+            ]
+    problems = admissibility_problems(prior, spec)
+    if problems:
+        return None, [f"{where}: {p}" for p in problems]
     low, high = prior.support()
     if not spec.contains(low, high):
         return None, [
@@ -448,16 +589,9 @@ def parse_prior(
 
 def _read_yaml(path: Path) -> Any:
     try:
-        with path.open(encoding="utf-8") as handle:
-            return yaml.safe_load(handle)
-    except FileNotFoundError as err:
-        raise PriorError([f"{path}: prior file not found"]) from err
-    except yaml.YAMLError as err:
-        raise PriorError([f"{path}: not valid YAML: {err}"]) from err
-    except UnicodeDecodeError as err:
-        raise PriorError([f"{path}: not UTF-8 text: {err}"]) from err
-    except OSError as err:
-        raise PriorError([f"{path}: cannot read prior file: {err.strerror}"]) from err
+        return read_yaml(path, "prior file")
+    except DocumentError as err:
+        raise PriorError(err.problems) from err
 
 
 def load_worldview(path: str | Path, name: str | None = None) -> Worldview:
@@ -488,11 +622,14 @@ def load_worldview(path: str | Path, name: str | None = None) -> Worldview:
     problems: list[str] = []
     unknown_top = sorted(set(data) - {"parameters", "description", "parametrisation"})
     if unknown_top:
-        problems.append(f"{source}: unknown top-level key(s) {', '.join(unknown_top)}")
+        problems.append(
+            f"{source}: unknown top-level key(s) {', '.join(quote(k) for k in unknown_top)} "
+            "(known: parameters, description, parametrisation)"
+        )
     parametrisation = data.get("parametrisation", "fractions")
     if parametrisation not in PARAMETRISATIONS:
         problems.append(
-            f"{source}: unknown parametrisation '{parametrisation}' "
+            f"{source}: unknown parametrisation {quote(parametrisation)} "
             f"(known: {', '.join(PARAMETRISATIONS)})"
         )
         parametrisation = "fractions"
@@ -509,7 +646,7 @@ def load_worldview(path: str | Path, name: str | None = None) -> Worldview:
                 hint = " (derived from R_V, R_CV, R_CnotV under parametrisation rest_of_world)"
             elif name_ in REST_OF_WORLD:
                 hint = " (only with 'parametrisation: rest_of_world')"
-            problems.append(f"{source}: parameter '{name_}': unknown parameter{hint}")
+            problems.append(f"{source}: parameter {quote(name_)}: unknown parameter{hint}")
     priors: dict[str, Prior] = {}
     for name_, spec in expected.items():
         if name_ not in given:
@@ -519,6 +656,22 @@ def load_worldview(path: str | Path, name: str | None = None) -> Worldview:
         problems.extend(found)
         if prior is not None:
             priors[name_] = prior
+    if len(priors) == len(expected) and not problems:
+        if all(prior.is_fixed for prior in priors.values()):
+            problems.append(
+                f"{source}: every parameter is fixed, so there is no uncertainty to analyse; "
+                "give at least one parameter a distribution"
+            )
+        else:
+            worst, widest = _extreme_outputs(priors, parametrisation)
+            if not worst <= OUTPUT_LIMIT:
+                problems.append(
+                    f"{source}: at the extremes of these priors (their 1e-12 and 1 - 1e-12 "
+                    f"quantiles) the model's outputs reach {worst:.3g}, beyond the "
+                    f"{OUTPUT_LIMIT:g} the pipeline can sum in double precision; the priors "
+                    "spanning most "
+                    f"orders of magnitude are {', '.join(widest)}: narrow them or rescale"
+                )
     if parametrisation == "rest_of_world" and "F_I" in priors and priors["F_I"].support()[1] >= 1:
         problems.append(
             f"{source}: parameter 'F_I': under parametrisation rest_of_world F_I must stay "

@@ -397,6 +397,21 @@ def sobol_tables(
 # ----------------------------------------------------------------------------- draws-based
 
 
+def finite_draws(inputs: pd.DataFrame, values: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Leave out the draws with a non-finite value (logged; counted in the diagnostics)."""
+    from agi_interventions.stats import finite_mask
+
+    finite = finite_mask(values)
+    if finite.all():
+        return inputs, values
+    logger.warning(
+        "%d draws with non-finite values left out of the decision analysis (counted in "
+        "diagnostics.csv)",
+        int((~finite).sum()),
+    )
+    return inputs.loc[finite].reset_index(drop=True), values.loc[finite].reset_index(drop=True)
+
+
 def subsample(n: int, limit: int, seed: int) -> np.ndarray:
     """Row indices of a uniform subsample of at most ``limit`` of ``n`` rows (sorted)."""
     if n <= limit:
@@ -489,14 +504,14 @@ def rank_tables(values: pd.DataFrame, exact: object | None = None) -> dict[str, 
 
 
 def diagnostics_tables(
-    draws: pd.DataFrame, chunk_counts: Sequence[Mapping[str, int]]
+    draw_batches: Iterable[pd.DataFrame], chunk_counts: Sequence[Mapping[str, int]]
 ) -> pd.DataFrame:
     """Inconsistent inputs and non-finite outputs over all evaluations and the draws.
 
     Parameters
     ----------
-    draws
-        The independent draws (inputs and outputs).
+    draw_batches
+        The independent draws (the consistency inputs and the outputs), in batches of rows.
     chunk_counts
         The counts over every chunk's ``AB_j`` rows (:func:`evaluate_chunk`).
 
@@ -507,7 +522,9 @@ def diagnostics_tables(
     """
     from agi_interventions.consistency import diagnostics_table
 
-    independent = check_counts(draws, draws, OUTPUTS)
+    independent: dict[str, int] = {}
+    for batch in draw_batches:
+        independent = add_counts(independent, check_counts(batch, batch, OUTPUTS))
     return diagnostics_table(
         {
             "all evaluations": add_counts(independent, *chunk_counts),
@@ -650,15 +667,7 @@ def decision_tables(
     from agi_interventions.switching import conditional_means, switching_table
     from agi_interventions.voi import expected_loss_table, value_of_information_table
 
-    finite = np.isfinite(values.to_numpy()).all(axis=1)
-    if not finite.all():
-        logger.warning(
-            "%d draws with non-finite values left out of the decision analysis (counted in "
-            "diagnostics.csv)",
-            int((~finite).sum()),
-        )
-    values = values.loc[finite].reset_index(drop=True)
-    inputs = inputs.loc[finite].reset_index(drop=True)
+    inputs, values = finite_draws(inputs, values)
     keep = subsample(len(values), SUBSAMPLE_ROWS, derive_seed(seed, "decision-subsample"))
     groups = resolve_groups(settings.groups, list(inputs.columns))
     logger.info("value of information on %d of %d draws", len(keep), len(values))
@@ -739,9 +748,7 @@ def scenario_tables(
     """
     from agi_interventions.scenarios import prim_boxes
 
-    finite = np.isfinite(values.to_numpy()).all(axis=1)
-    values = values.loc[finite].reset_index(drop=True)
-    inputs = inputs.loc[finite].reset_index(drop=True)
+    inputs, values = finite_draws(inputs, values)
     logger.info("PRIM scenario discovery")
     boxes = prim_boxes(
         inputs,
