@@ -1,17 +1,24 @@
 # Marginal value of alignment vs cooperation work: priors -> design -> evaluation -> tables -> report.
 #
 #   snakemake --cores all                          # every worldview in config/config.yaml
-#   snakemake --cores all --configfile other.yaml  # another set of worldviews
+#   snakemake --cores all --configfile other.yaml  # exactly the configuration in other.yaml
 #
-# Rules are thin adapters around the `agi-interventions` command of the installed package.
+# Rules are thin adapters around the `agi-interventions` command of the installed package; the
+# outputs of every rule come from the package's registry (agi_interventions.registry).
 
-import json
 import os
 
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import min_version, validate
 
-from agi_interventions.configuration import ConfigError, file_problems, name_problems
+from agi_interventions import registry
+from agi_interventions.configuration import (
+    SCHEMA,
+    ConfigError,
+    chunk_count,
+    file_problems,
+    name_problems,
+)
 from agi_interventions.priors import PriorError, load_worldview
 
 
@@ -31,7 +38,7 @@ _problems = file_problems(CONFIG_FILES) + name_problems(config, _source)
 if _problems:
     raise ConfigError("invalid configuration:\n  " + "\n  ".join(_problems))
 try:
-    validate(config, "config/schema/config.schema.yaml")
+    validate(config, str(SCHEMA))
 except WorkflowError as _err:
     raise ConfigError(f"invalid configuration in {_source}: {_err}") from None
 
@@ -56,36 +63,10 @@ shell.prefix(
 
 WORLDVIEWS = list(config["worldviews"])
 SAMPLES = int(config["samples"])
-# Chunks of the evaluation: a power of two, at most the design's number of blocks
-# (min(N, 1024)); "auto" gives one chunk per 2^16 base points, at most 16.
-CHUNKS = config["chunks"]
-if CHUNKS == "auto":
-    CHUNKS = max(1, min(16, SAMPLES // 2**16))
-CHUNKS = min(int(CHUNKS), SAMPLES, 1024)
+CHUNKS = chunk_count(config["chunks"], SAMPLES)
 DECISION_ANALYSIS = config["decision_analysis"]
 DECISION = config["decision"]
-FIGURES = ["marginal_values", "p_best", "sobol", "alignment_channels"]
-if DECISION_ANALYSIS:
-    FIGURES += ["sobol_decision", "evppi", "switching"]
-CORE_TABLES = [
-    "sobol.csv",
-    "sobol_decision.csv",
-    "sobol_asinh.csv",
-    "ranking.csv",
-    "pairwise.csv",
-    "diagnostics.csv",
-    "resolution.csv",
-    "mc_error.csv",
-]
-DECISION_TABLES = [
-    "pawn.csv",
-    "method_comparison.csv",
-    "value_of_information.csv",
-    "expected_loss.csv",
-    "switching.csv",
-    "switching_curves.csv",
-    "prim_boxes.csv",
-]
+FINAL = registry.final(DECISION_ANALYSIS)
 
 
 wildcard_constraints:
@@ -103,9 +84,5 @@ include: "rules/decision.smk"
 
 rule all:
     input:
-        expand(
-            "results/{worldview}/{name}",
-            worldview=WORLDVIEWS,
-            name=["report.html", *CORE_TABLES, *(DECISION_TABLES if DECISION_ANALYSIS else [])],
-        ),
+        expand("results/{worldview}/{file}", worldview=WORLDVIEWS, file=[o.file for o in FINAL]),
     default_target: True

@@ -21,10 +21,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from agi_interventions.configuration import DecisionSettings
 from agi_interventions.exact import ExactEngine
 from agi_interventions.exact.tables import exact_value_of_information
 from agi_interventions.model import marginal_values
-from agi_interventions.parameters import DEFAULT_GROUPS, INTERVENTIONS
+from agi_interventions.parameters import INTERVENTIONS
 from agi_interventions.priors import load_worldview
 from agi_interventions.voi import value_of_information_table
 
@@ -35,7 +36,8 @@ def study(path: Path, seeds: range, n_base: int, n_bootstrap: int) -> pd.DataFra
     """Run the study for one worldview; one row per (seed, parameter or group)."""
     worldview = load_worldview(path)
     engine = ExactEngine(worldview)
-    groups = {g: [m for m in ms if m in worldview.uncertain] for g, ms in DEFAULT_GROUPS.items()}
+    defaults = DecisionSettings.default().groups
+    groups = {g: [m for m in ms if m in worldview.uncertain] for g, ms in defaults.items()}
     truth = exact_value_of_information(engine, OPTIONS, groups, n_draws=2**21, seed=12345)
     truth = truth.set_index("name")["value_exact"]
     frames = []

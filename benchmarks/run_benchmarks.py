@@ -2,15 +2,21 @@
 
     pip install -e ".[bench]"
     python benchmarks/run_benchmarks.py --out benchmarks/RESULTS.md
+    python benchmarks/run_benchmarks.py --only simulate --out /tmp/simulate.md   # one part
 
 What is measured (medians over ``--repeat`` runs unless said otherwise):
 
 1. Model evaluation: rows per second of :func:`agi_interventions.model.marginal_values` on
    arrays of 2^20 rows, against one read of the same input arrays (their sum: the memory
    floor), and on cache-sized batches of 2^14 rows.
-2. Plain Monte Carlo, priors -> marginal values -> P(best): draws per second of
-   :func:`agi_interventions.api.simulate` (plus P(best)) against the squigglepy script
-   (``squigglepy_baseline.py``), at n = 10^6 and 10^7, run alternately.
+2. Plain Monte Carlo, priors -> marginal values -> P(best), at n = 10^6 and 10^7: draws per
+   second of the fastest documented path, ``api.summarise(view, n, seed)`` (P(best) and
+   means, reduced batch by batch, no frame), on 2 threads (the default) and on 1, and of
+   ``api.simulate(view, n, seed, columns=["a_V", "a_CV", "a_CnotV"])`` then ``api.p_best``
+   (a frame of the three values), against the squigglepy script (``squigglepy_baseline.py``,
+   one thread), all run alternately; each ratio is the median of the paired ratios. Both
+   sides build their priors once, outside the timing (``load_worldview``, which also
+   validates the file, is timed separately).
 3. The default pipeline: wall time of ``snakemake --cores 2`` from an empty results folder.
 4. One worldview at N = 2^14, 2^16, 2^18 and 2^20: wall time, and the largest peak RSS of
    any job (from Snakemake's benchmark files), one run each above 2^16.
@@ -90,39 +96,57 @@ def model_rates(repeat: int) -> list[tuple[str, str]]:
 
 
 def simulate_rates(repeat: int) -> list[tuple[str, str]]:
-    """api.simulate + P(best) against the squigglepy script, alternately."""
+    """Priors -> values -> P(best): our fastest paths against squigglepy, alternately."""
     import squigglepy_baseline as squiggle
 
-    from agi_interventions.api import simulate
-    from agi_interventions.ranking import best_shares
+    from agi_interventions import api
+    from agi_interventions.priors import load_worldview
 
+    start = time.perf_counter()
+    view = load_worldview(BASELINE)
+    load = time.perf_counter() - start
     specs = yaml.safe_load(BASELINE.read_text())["parameters"]
     priors = {name: squiggle.distribution(spec) for name, spec in specs.items()}
-    rows = []
+    values = ["a_V", "a_CV", "a_CnotV"]
+    rows = [("load_worldview (YAML, validation, admissibility; once)", f"{load:.3f} s")]
     for n in (10**6, 10**7):
-        ours, theirs = [], []
+        variants = {
+            "api.summarise, 2 threads": lambda n=n: api.summarise(view, n, seed=1),
+            "api.summarise, 1 thread": lambda n=n: api.summarise(view, n, seed=1, threads=1),
+            "api.simulate(columns=a_*) + api.p_best, 2 threads": lambda n=n: api.p_best(
+                api.simulate(view, n, seed=1, columns=values)
+            ),
+            "squigglepy": lambda n=n: squiggle.p_best(priors, n),
+        }
+        rates: dict[str, list[float]] = {name: [] for name in variants}
+        for work in variants.values():  # warm-up
+            work()
         for _ in range(repeat):
-            start = time.perf_counter()
-            draws = simulate(BASELINE, n, seed=1)
-            best_shares(draws[["a_V", "a_CV", "a_CnotV"]].to_numpy()).mean(axis=0)
-            ours.append(n / (time.perf_counter() - start))
-            del draws
-            start = time.perf_counter()
-            squiggle.p_best(priors, n)
-            theirs.append(n / (time.perf_counter() - start))
-        ratio = statistics.median(np.array(ours) / np.array(theirs))
-        rows.append(
-            (
-                f"Priors -> values -> P(best), n = 10^{int(np.log10(n))}",
-                f"api.simulate {statistics.median(ours):.3g} draws/s; squigglepy "
-                f"{statistics.median(theirs):.3g} draws/s; ratio {ratio:.2f}",
+            for name, work in variants.items():
+                start = time.perf_counter()
+                work()
+                rates[name].append(n / (time.perf_counter() - start))
+        theirs = np.array(rates["squigglepy"])
+        for name, mine in rates.items():
+            if name == "squigglepy":
+                continue
+            ratio = np.array(mine) / theirs
+            rows.append(
+                (
+                    f"Priors -> values -> P(best), n = 10^{int(np.log10(n))}: {name}",
+                    f"{statistics.median(mine):.3g} draws/s; squigglepy "
+                    f"{statistics.median(theirs):.3g} draws/s; ratio "
+                    f"{statistics.median(ratio):.2f} (median of {repeat} paired runs, "
+                    f"{min(ratio):.2f}–{max(ratio):.2f})",
+                )
             )
-        )
     return rows
 
 
-def run_pipeline(samples: int, workdir: Path, extra: dict | None = None) -> tuple[float, float]:
-    """Run the whole pipeline once; return wall seconds and the largest job peak RSS (MB)."""
+def run_pipeline(
+    samples: int, workdir: Path, extra: dict | None = None
+) -> tuple[float, dict[str, float]]:
+    """Run the whole pipeline once; return wall seconds and each rule's largest peak RSS (MB)."""
     shutil.rmtree(workdir, ignore_errors=True)
     (workdir / "config").mkdir(parents=True)
     config = {
@@ -149,11 +173,16 @@ def run_pipeline(samples: int, workdir: Path, extra: dict | None = None) -> tupl
     start = time.perf_counter()
     subprocess.run(command, check=True, capture_output=True)
     wall = time.perf_counter() - start
-    peaks = [
-        pd.read_csv(f, sep="\t")["max_rss"].max()
-        for f in (workdir / "results" / "baseline" / "benchmarks").glob("*.tsv")
-    ]
-    return wall, float(max(peaks))
+    peaks: dict[str, float] = {}
+    for f in (workdir / "results" / "baseline" / "benchmarks").glob("*.tsv"):
+        rule = f.stem.rsplit("_", 1)[0] if f.stem[-1].isdigit() else f.stem
+        peak = float(pd.read_csv(f, sep="\t")["max_rss"].max())
+        peaks[rule] = max(peaks.get(rule, 0.0), peak)
+    return wall, peaks
+
+
+#: Peak RSS (MB) by rule and N, filled by :func:`pipeline_rows`.
+RULE_PEAKS: dict[int, dict[str, float]] = {}
 
 
 def pipeline_rows(repeat: int, sizes: list[int]) -> list[tuple[str, str]]:
@@ -164,15 +193,34 @@ def pipeline_rows(repeat: int, sizes: list[int]) -> list[tuple[str, str]]:
         for samples in sizes:
             runs = [run_pipeline(samples, work) for _ in range(repeat if samples <= 2**16 else 1)]
             walls = [w for w, _ in runs]
+            peaks = {rule: max(p[rule] for _, p in runs) for rule in runs[0][1]}
+            RULE_PEAKS[samples] = peaks
             label = f"Pipeline, one worldview, N = 2^{int(np.log2(samples))}"
             if samples == 2**14:
                 label += " (the default run)"
             detail = f"{statistics.median(walls):.1f} s wall"
             if len(walls) > 1:
                 detail += f" (median of {len(walls)}, {min(walls):.1f}–{max(walls):.1f} s)"
-            detail += f"; largest job peak RSS {max(p for _, p in runs):.0f} MB"
+            worst = max(peaks, key=peaks.get)
+            detail += f"; largest job peak RSS {peaks[worst]:.0f} MB ({worst})"
             rows.append((label, detail))
     return rows
+
+
+def rule_peak_table() -> str:
+    """Markdown table of each rule's peak RSS (MB) at every N measured."""
+    if not RULE_PEAKS:
+        return ""
+    sizes = sorted(RULE_PEAKS)
+    rules = sorted({rule for peaks in RULE_PEAKS.values() for rule in peaks})
+    lines = [
+        "| rule | " + " | ".join(f"N = 2^{int(np.log2(n))}" for n in sizes) + " |",
+        "|---|" + "---|" * len(sizes),
+    ]
+    for rule in rules:
+        cells = [f"{RULE_PEAKS[n].get(rule, float('nan')):.0f}" for n in sizes]
+        lines.append(f"| `{rule}` | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 def main() -> None:
@@ -183,12 +231,20 @@ def main() -> None:
     parser.add_argument(
         "--sizes", type=int, nargs="+", default=[2**14, 2**16, 2**18, 2**20], help="N values"
     )
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        choices=["model", "simulate", "pipeline"],
+        default=["model", "simulate", "pipeline"],
+        help="parts to measure (default: all)",
+    )
     args = parser.parse_args()
-    rows = [
-        *model_rates(args.repeat),
-        *simulate_rates(args.repeat),
-        *pipeline_rows(args.repeat, args.sizes),
-    ]
+    parts = {
+        "model": lambda: model_rates(args.repeat),
+        "simulate": lambda: simulate_rates(args.repeat),
+        "pipeline": lambda: pipeline_rows(args.repeat, args.sizes),
+    }
+    rows = [row for part in args.only for row in parts[part]()]
     lines = [
         "# Benchmarks",
         "",
@@ -200,6 +256,8 @@ def main() -> None:
         *(f"| {name} | {value} |" for name, value in rows),
         "",
     ]
+    if RULE_PEAKS:
+        lines += ["Peak RSS (MB) of each rule's largest job:", "", rule_peak_table(), ""]
     args.out.write_text("\n".join(lines), encoding="utf-8")
     print("\n".join(lines))
 

@@ -1,9 +1,36 @@
-# Helper functions shared by the rules.
+# Helper functions shared by the rules: outputs and inputs derived from the package registry.
+
+# `report` opens a directive when it starts a line; the flag function is used under this name.
+report_flag = report
 
 
 def priors_of(wildcards):
     """The prior file of one worldview."""
     return config["worldviews"][wildcards.worldview]
+
+
+def result(name):
+    """Path pattern of a registry output."""
+    return f"results/{{worldview}}/{registry.BY_NAME[name].file}"
+
+
+def outputs_of(step):
+    """The outputs a rule writes, by registry name, flagged for `snakemake --report`."""
+    out = {}
+    for o in registry.outputs(step=step):
+        if o.kind == "decision" and not DECISION_ANALYSIS:
+            continue
+        path = f"results/{{worldview}}/{o.file}"
+        key = o.name.split(":")[-1]
+        if o.caption:
+            path = report_flag(
+                path,
+                caption=f"../report/{o.caption}.rst",
+                category="{worldview}",
+                subcategory=o.category,
+            )
+        out[key] = path
+    return out
 
 
 def chunk_files(pattern):
@@ -19,37 +46,18 @@ def chunk_files(pattern):
 
 def figure_inputs(wildcards):
     """Tables the figures of one worldview are drawn from."""
-    folder = f"results/{wildcards.worldview}"
-    names = ["draws.parquet", "sobol.csv", "ranking.csv"]
+    names = ["draws", "design", "sobol", "ranking"]
     if DECISION_ANALYSIS:
-        names += [
-            "sobol_decision.csv",
-            "value_of_information.csv",
-            "switching.csv",
-            "switching_curves.csv",
-        ]
-    return {name.split(".")[0]: f"{folder}/{name}" for name in names}
+        names += ["sobol_decision", "value_of_information", "switching", "switching_curves"]
+    folder = f"results/{wildcards.worldview}"
+    files = {name: f"{folder}/{registry.BY_NAME[name].file}" for name in names}
+    return {"priors": config["worldviews"][wildcards.worldview], **files}
 
 
 def report_inputs(wildcards):
-    """Tables and figures the report of one worldview reads."""
-    names = [*CORE_TABLES, "provenance.json"]
-    if DECISION_ANALYSIS:
-        names += DECISION_TABLES
+    """Every result of one worldview the report reads: all final outputs but the report."""
     folder = f"results/{wildcards.worldview}"
     return {
         "priors": config["worldviews"][wildcards.worldview],
-        "draws": f"{folder}/draws.parquet",
-        "tables": [f"{folder}/{name}" for name in names],
-        "figures": [f"{folder}/figures/{name}.png" for name in FIGURES],
+        "results": [f"{folder}/{o.file}" for o in FINAL if o.name != "report"],
     }
-
-
-def _reported(name, caption, subcategory):
-    """A per-worldview output flagged for `snakemake --report`."""
-    return report(
-        f"results/{{worldview}}/{name}",
-        caption=f"../report/{caption}.rst",
-        category="{worldview}",
-        subcategory=subcategory,
-    )

@@ -5,8 +5,7 @@ rule design:
     input:
         priors=priors_of,
     output:
-        draws="results/{worldview}/draws.parquet",
-        design="results/{worldview}/design.json",
+        **outputs_of("design"),
     params:
         samples=SAMPLES,
         seed=config["seed"],
@@ -25,8 +24,8 @@ rule design:
 
 rule evaluate:
     input:
-        design="results/{worldview}/design.json",
-        draws="results/{worldview}/draws.parquet",
+        design=result("design"),
+        draws=result("draws"),
     output:
         ab="results/{worldview}/chunks/evaluate_{chunk}.parquet",
         counts="results/{worldview}/chunks/counts_{chunk}.json",
@@ -45,8 +44,8 @@ rule evaluate:
 
 rule sobol_chunk:
     input:
-        design="results/{worldview}/design.json",
-        draws="results/{worldview}/draws.parquet",
+        design=result("design"),
+        draws=result("draws"),
         ab="results/{worldview}/chunks/evaluate_{chunk}.parquet",
     output:
         "results/{worldview}/chunks/sobol_{chunk}.npz",
@@ -69,12 +68,10 @@ rule sobol_chunk:
 rule sobol:
     input:
         priors=priors_of,
-        design="results/{worldview}/design.json",
+        design=result("design"),
         sums=chunk_files("results/{worldview}/chunks/sobol_{chunk}.npz"),
     output:
-        sobol=_reported("sobol.csv", "sobol", "Sensitivity"),
-        sobol_decision=_reported("sobol_decision.csv", "sobol_decision", "Decision"),
-        sobol_asinh=_reported("sobol_asinh.csv", "robust", "Sensitivity"),
+        **outputs_of("sobol"),
     params:
         out_dir=lambda wildcards, output: os.path.dirname(output.sobol),
     conda:
@@ -90,10 +87,10 @@ rule sobol:
 
 rule diagnostics:
     input:
-        draws="results/{worldview}/draws.parquet",
+        draws=result("draws"),
         counts=chunk_files("results/{worldview}/chunks/counts_{chunk}.json"),
     output:
-        _reported("diagnostics.csv", "diagnostics", "Diagnostics"),
+        **outputs_of("diagnostics"),
     conda:
         "../envs/pipeline.yaml"
     log:
@@ -102,16 +99,15 @@ rule diagnostics:
         "results/{worldview}/benchmarks/diagnostics.tsv"
     shell:
         "python -m agi_interventions diagnostics --draws {input.draws:q}"
-        " --counts {input.counts:q} --out {output:q} 2> {log:q}"
+        " --counts {input.counts:q} --out {output.diagnostics:q} 2> {log:q}"
 
 
 rule rank:
     input:
         priors=priors_of,
-        draws="results/{worldview}/draws.parquet",
+        draws=result("draws"),
     output:
-        ranking=_reported("ranking.csv", "ranking", "Ranking"),
-        pairwise=_reported("pairwise.csv", "pairwise", "Ranking"),
+        **outputs_of("rank"),
     conda:
         "../envs/pipeline.yaml"
     log:
@@ -126,22 +122,13 @@ rule rank:
 
 rule resolution:
     input:
-        unpack(
-            lambda wildcards: {
-                "design": f"results/{wildcards.worldview}/design.json",
-                "ranking": f"results/{wildcards.worldview}/ranking.csv",
-                "pairwise": f"results/{wildcards.worldview}/pairwise.csv",
-                "sobol": f"results/{wildcards.worldview}/sobol.csv",
-                **(
-                    {"voi": f"results/{wildcards.worldview}/value_of_information.csv"}
-                    if DECISION_ANALYSIS
-                    else {}
-                ),
-            }
-        ),
+        design=result("design"),
+        ranking=result("ranking"),
+        pairwise=result("pairwise"),
+        sobol=result("sobol"),
+        voi=[result("value_of_information")] if DECISION_ANALYSIS else [],
     output:
-        resolution=_reported("resolution.csv", "mc_error", "Ranking"),
-        mc_error=_reported("mc_error.csv", "mc_error", "Ranking"),
+        **outputs_of("resolution"),
     params:
         voi=lambda wildcards, input: f"--voi {input.voi}" if DECISION_ANALYSIS else "",
     conda:
@@ -157,35 +144,32 @@ rule resolution:
 rule provenance:
     input:
         priors=priors_of,
+        configs=CONFIG_FILES,
     output:
-        "results/{worldview}/provenance.json",
+        **outputs_of("provenance"),
     params:
-        config_json=lambda wildcards: json.dumps(config, sort_keys=True),
+        samples=SAMPLES,
+        seed=config["seed"],
+        chunks=CHUNKS,
+        resamples=config["bootstrap_resamples"],
     conda:
         "../envs/pipeline.yaml"
     log:
         "results/{worldview}/logs/provenance.log",
     shell:
-        "python -m agi_interventions provenance --config-json {params.config_json:q}"
-        " --worldview {wildcards.worldview} --priors {input.priors:q} --out {output:q} 2> {log:q}"
+        "python -m agi_interventions provenance --worldview {wildcards.worldview}"
+        " --priors {input.priors:q} --config-files {input.configs:q} --samples {params.samples}"
+        " --seed {params.seed} --chunks {params.chunks} --bootstrap-resamples {params.resamples}"
+        " --out {output.provenance:q} 2> {log:q}"
 
 
 rule figures:
     input:
         unpack(figure_inputs),
     output:
-        **{
-            name: report(
-                f"results/{{worldview}}/figures/{name}.png",
-                caption=f"../report/figure_{name}.rst",
-                category="{worldview}",
-                subcategory="Figures",
-            )
-            for name in FIGURES
-        },
+        **outputs_of("figures"),
     params:
         results=lambda wildcards, input: os.path.dirname(input.ranking),
-        out_dir=lambda wildcards, output: os.path.dirname(output.sobol),
         decision="--decision" if DECISION_ANALYSIS else "",
     conda:
         "../envs/pipeline.yaml"
@@ -195,24 +179,18 @@ rule figures:
         "results/{worldview}/benchmarks/figures.tsv"
     shell:
         "python -m agi_interventions figures {params.decision} --results {params.results:q}"
-        " --out-dir {params.out_dir:q} 2> {log:q}"
+        " --priors {input.priors:q} --name {wildcards.worldview} 2> {log:q}"
 
 
 rule report:
     input:
         unpack(report_inputs),
     output:
-        report(
-            "results/{worldview}/report.html",
-            caption="../report/report.rst",
-            category="{worldview}",
-            subcategory="Report",
-        ),
+        **outputs_of("report"),
     params:
-        results=lambda wildcards, input: os.path.dirname(input.tables[0]),
-        figures=lambda wildcards, input: os.path.dirname(input.figures[0]),
+        results=lambda wildcards, input: f"results/{wildcards.worldview}",
         rank_shift=DECISION["rank_shift"],
-        no_decision="" if DECISION_ANALYSIS else "--no-decision",
+        decision="--decision" if DECISION_ANALYSIS else "",
     conda:
         "../envs/pipeline.yaml"
     log:
@@ -221,6 +199,5 @@ rule report:
         "results/{worldview}/benchmarks/report.tsv"
     shell:
         "python -m agi_interventions report --results {params.results:q}"
-        " --figures {params.figures:q} --priors {input.priors:q}"
-        " --worldview {wildcards.worldview} --rank-shift {params.rank_shift}"
-        " {params.no_decision} --out {output:q} 2> {log:q}"
+        " --priors {input.priors:q} --name {wildcards.worldview}"
+        " --rank-shift {params.rank_shift} {params.decision} --out {output.report:q} 2> {log:q}"

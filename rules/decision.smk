@@ -4,13 +4,12 @@
 
 rule robustness:
     input:
-        design="results/{worldview}/design.json",
-        draws="results/{worldview}/draws.parquet",
-        sobol="results/{worldview}/sobol.csv",
-        sobol_asinh="results/{worldview}/sobol_asinh.csv",
+        design=result("design"),
+        draws=result("draws"),
+        sobol=result("sobol"),
+        sobol_asinh=result("sobol_asinh"),
     output:
-        pawn=_reported("pawn.csv", "robust", "Sensitivity"),
-        method_comparison=_reported("method_comparison.csv", "robust", "Sensitivity"),
+        **outputs_of("robustness"),
     params:
         seed=config["seed"],
         rank_shift=DECISION["rank_shift"],
@@ -31,15 +30,10 @@ rule robustness:
 rule decision:
     input:
         priors=priors_of,
-        design="results/{worldview}/design.json",
-        draws="results/{worldview}/draws.parquet",
+        design=result("design"),
+        draws=result("draws"),
     output:
-        value_of_information=_reported(
-            "value_of_information.csv", "value_of_information", "Decision"
-        ),
-        expected_loss=_reported("expected_loss.csv", "expected_loss", "Decision"),
-        switching=_reported("switching.csv", "switching", "Decision"),
-        switching_curves="results/{worldview}/switching_curves.csv",
+        **outputs_of("decision"),
     params:
         seed=config["seed"],
         groups=" ".join(
@@ -67,15 +61,15 @@ rule decision:
 
 rule scenarios:
     input:
-        design="results/{worldview}/design.json",
-        draws="results/{worldview}/draws.parquet",
+        design=result("design"),
+        draws=result("draws"),
     output:
-        _reported("prim_boxes.csv", "prim_boxes", "Decision"),
+        **outputs_of("scenarios"),
     params:
         seed=config["seed"],
         prim_threshold=DECISION["prim_threshold"],
         prim_peel_alpha=DECISION["prim_peel_alpha"],
-        out_dir=lambda wildcards, output: os.path.dirname(output[0]),
+        out_dir=lambda wildcards, output: os.path.dirname(output.prim_boxes),
     priority: 10
     conda:
         "../envs/pipeline.yaml"

@@ -223,11 +223,13 @@ def test_atomic_path_interrupted_keeps_previous_file(tmp_path):
 
 
 def test_write_csv_interrupted_by_the_writer_leaves_no_file(tmp_path, monkeypatch):
-    def failing_to_csv(self, path, *args, **kwargs):
-        Path(path).write_text("intervention,mean\na_V,", encoding="utf-8")
+    real_write_text = Path.write_text
+
+    def failing_write_text(self, text, *args, **kwargs):
+        real_write_text(self, text[: len(text) // 2], *args, **kwargs)
         raise OSError("no space left on device")
 
-    monkeypatch.setattr(pd.DataFrame, "to_csv", failing_to_csv)
+    monkeypatch.setattr(Path, "write_text", failing_write_text)
     dest = tmp_path / "out" / "ranking.csv"
     with pytest.raises(OSError, match="no space"):
         io.write_csv(pd.DataFrame({"intervention": ["a_V"], "mean": [1.0]}), dest)

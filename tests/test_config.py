@@ -12,10 +12,11 @@ from jsonschema import Draft202012Validator
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
+from agi_interventions.configuration import SCHEMA
 from agi_interventions.priors import load_worldview
 
 ROOT = Path(__file__).resolve().parents[1]
-SCHEMA_PATH = ROOT / "config" / "schema" / "config.schema.yaml"
+SCHEMA_PATH = SCHEMA
 CONFIG_PATH = ROOT / "config" / "config.yaml"
 
 

@@ -11,10 +11,15 @@ from scipy import integrate, stats
 
 from agi_interventions.exact import ExactEngine, NotApplicable, applicability
 from agi_interventions.exact.moments import MomentError, factor_moments, partial_expectation
-from agi_interventions.exact.outputs import DIFFERENCES, difference_name, model_outputs
+from agi_interventions.exact.outputs import model_outputs
 from agi_interventions.exact.terms import ProductSum
 from agi_interventions.model import marginal_values
-from agi_interventions.parameters import INTERVENTIONS, PARAMETER_NAMES
+from agi_interventions.parameters import (
+    DIFFERENCES,
+    INTERVENTIONS,
+    PARAMETER_NAMES,
+    difference_name,
+)
 from agi_interventions.priors import Prior, Worldview, load_worldview
 
 BASELINE = Path(__file__).resolve().parents[1] / "config" / "priors" / "baseline.yaml"

@@ -9,9 +9,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from agi_interventions import narrative
 from agi_interventions.mc_error import RESOLUTION_COLUMNS
 from agi_interventions.narrative import (
     NEGLIGIBLE_SHARE,
+    asinh_scale_sentence,
+    decision_sobol_outputs_sentence,
     headline_sentences,
     headline_title,
     resolution_sentences,
@@ -432,3 +435,54 @@ def test_robustness_all_agree():
     table = _comparison([("a_V", "F_V", 1, 2, 1), ("a_V", "b", 2, 1, 2)], max_shift=2)
     (sentence,) = robustness_sentences(table, max_shift=2)
     assert sentence.startswith("Every parameter's importance rank agrees within 2 places")
+
+
+# ----------------------------------------------------------------------------- section intros
+
+
+def test_asinh_scale_sentence_quotes_every_scale_to_three_significant_digits():
+    scales = pd.Series({"a_V": 0.0123456, "a_CV": 1234.5, "a_CnotV": 2.0}, name="asinh_scale")
+    sentence = asinh_scale_sentence(scales)
+    assert sentence.startswith("Marginal values are products of uncertain factors")
+    assert (
+        "with scale = 0.0123 for a_V, 1.23e+03 for a_CV, 2 for a_CnotV (median absolute value)"
+        in sentence
+    )
+    assert sentence.endswith("and by the PAWN moment-independent index.")
+    assert "0.01234" not in sentence and "1234" not in sentence  # 3 significant digits only
+
+
+def test_asinh_scale_sentence_from_the_table_as_the_report_builds_it():
+    table = pd.DataFrame(
+        {
+            "output": ["a_CV", "a_CV", "a_V", "a_V"],
+            "parameter": ["F_V", "b", "F_V", "b"],
+            "asinh_scale": [0.456789, 0.456789, 7.891e-5, 7.891e-5],
+        }
+    )
+    scales = table.drop_duplicates("output").set_index("output")["asinh_scale"]
+    sentence = asinh_scale_sentence(scales)
+    assert "scale = 0.457 for a_CV, 7.89e-05 for a_V (median" in sentence  # table order
+    assert sentence == asinh_scale_sentence({"a_CV": 0.456789, "a_V": 7.891e-5})
+
+
+def test_decision_sobol_outputs_sentence_names_the_winner_indicator():
+    sentence = decision_sobol_outputs_sentence("a_CV")
+    assert sentence == (
+        "Outputs: the pairwise differences of marginal values, and best_is_a_CV, the indicator "
+        "that the winner by mean (a_CV) is the per-draw best."
+    )
+
+
+def test_decision_sobol_outputs_sentence_uses_the_ranking_winner():
+    ranking = _ranking([0.2, 0.3, 0.9])
+    sentence = decision_sobol_outputs_sentence(narrative.winner(ranking))
+    assert "best_is_a_CnotV" in sentence and "(a_CnotV)" in sentence
+
+
+def test_package_reexports_every_public_name():
+    for name in narrative.__all__:
+        obj = getattr(narrative, name)
+        if callable(obj):
+            assert obj.__module__.startswith("agi_interventions.narrative.")
+    assert narrative.NEGLIGIBLE_SHARE == NEGLIGIBLE_SHARE

@@ -138,7 +138,47 @@ def test_report_is_self_contained_and_complete(first_run):
     ):
         assert heading in html
     assert "Illustrative" in html  # the prior notes
-    assert "config_sha256" in html or "sha256" in html
+    assert "sha256" in html or "config/config.yaml" in html
+
+
+def test_report_counts_minor_flags_on_the_whole_method_comparison(first_run):
+    # The report shows the top rows of the method comparison, but its sentences count
+    # every flagged parameter of the table.
+    html = (first_run / "results/baseline/report.html").read_text()
+    comparison = pd.read_csv(first_run / "results/baseline/method_comparison.csv")
+    ranks = [c for c in comparison.columns if c.startswith("rank_") and c != "rank_spread"]
+    found = re.search(
+        r"(\d+) further flags concern parameters outside every method&#39;s top (\d+)", html
+    )
+    if found is None:
+        assert "further flags" not in html
+        top = 5
+        minor = int((comparison["flagged"] & (comparison[ranks].min(axis=1) > top)).sum())
+        assert minor == 0
+    else:
+        top = int(found.group(2))
+        minor = int((comparison["flagged"] & (comparison[ranks].min(axis=1) > top)).sum())
+        assert int(found.group(1)) == minor
+
+
+def test_in_memory_analysis_gives_the_pipeline_tables_byte_for_byte(first_run):
+    from agi_interventions import api, registry
+    from agi_interventions.io import csv_text
+
+    config = tiny_config()
+    results = api.analyse(
+        REPO / "config/priors/baseline.yaml",
+        config["samples"],
+        config["seed"],
+        name="baseline",
+        bootstrap_resamples=config["bootstrap_resamples"],
+        decision=config["decision"],
+    )
+    folder = first_run / "results/baseline"
+    written = {o.name for o in registry.OUTPUTS if o.is_table and (folder / o.file).exists()}
+    assert set(results.tables) == written
+    for name, table in results.tables.items():
+        assert csv_text(table) == (folder / registry.BY_NAME[name].file).read_text(), name
 
 
 def test_fixed_parameters_are_left_out_and_consistency_is_reported(first_run):

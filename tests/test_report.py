@@ -25,13 +25,8 @@ from agi_interventions.report.figures import (
     symlog_threshold,
 )
 from agi_interventions.report.formatting import fmt_count, fmt_num, fmt_pct
-from agi_interventions.report.html import (
-    ReportContext,
-    ReportSection,
-    diagnostics_table,
-    prior_rows,
-    render_report,
-)
+from agi_interventions.report.html import ReportContext, ReportSection, render_report
+from agi_interventions.report.tables import diagnostics_table, prior_rows
 
 N_INCONSISTENT = 1234
 
@@ -216,9 +211,9 @@ def test_sobol_panels_sorted_by_total_index():
     fig = sobol_bars(sobol, max_parameters=4)
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
     expected = sobol.sort_values("ST", ascending=False)["parameter"].head(4)
-    from agi_interventions.report.figures import parameter_symbol
+    from agi_interventions.parameters import symbol
 
-    assert labels == [parameter_symbol(p) for p in expected]
+    assert labels == [symbol(p) for p in expected]
 
 
 def test_marginal_value_figure_requires_columns(values):

@@ -173,16 +173,18 @@ def test_reduced_coverage_on_the_real_model():
     least 5 of the 6 samples and never be estimated as 0; the full study (20 samples of three
     worldviews at N = 2^14) is in the README.
     """
+    from agi_interventions.configuration import DecisionSettings
     from agi_interventions.exact import ExactEngine
     from agi_interventions.exact.tables import exact_value_of_information
     from agi_interventions.model import marginal_values
-    from agi_interventions.parameters import DEFAULT_GROUPS, INTERVENTIONS
+    from agi_interventions.parameters import INTERVENTIONS
     from agi_interventions.priors import load_worldview
 
     worldview = load_worldview(REPO / "config/priors/baseline.yaml")
     options = list(INTERVENTIONS)
+    groups = DecisionSettings.default().groups
     exact = exact_value_of_information(
-        ExactEngine(worldview), options, DEFAULT_GROUPS, n_draws=2**20, seed=1
+        ExactEngine(worldview), options, groups, n_draws=2**20, seed=1
     ).set_index("name")["value_exact"]
     relevant = exact.index[(exact >= 0.05 * exact["EVPI"]) & (exact.index != "EVPI")]
     covered = pd.Series(0, index=relevant)
@@ -193,7 +195,7 @@ def test_reduced_coverage_on_the_real_model():
         table = value_of_information_table(
             pd.DataFrame({o: model[o] for o in options}),
             pd.DataFrame({k: draws[k] for k in worldview.uncertain}),
-            DEFAULT_GROUPS,
+            groups,
             n_bootstrap=40,
             seed=seed + 1,
         ).set_index("name")

@@ -1,122 +1,41 @@
-"""Plain Monte Carlo for notebooks: independent prior draws, the model's outputs, a ranking.
+"""The package in a notebook: the whole analysis in memory, or plain Monte Carlo.
 
     >>> from agi_interventions import api
+    >>> results = api.analyse("config/priors/baseline.yaml", samples=4096, seed=1)
+    >>> results["ranking"]                       # any table of the pipeline, by name
+    >>> html = api.render(results)               # the self-contained report
     >>> draws = api.simulate("config/priors/baseline.yaml", n=1_000_000, seed=1)
     >>> api.rank(draws)
+    >>> from agi_interventions.priors import load_worldview
+    >>> view = load_worldview("config/priors/baseline.yaml")   # read and validate once
+    >>> api.p_best(api.simulate(view, 10**7, seed=1, columns=["a_V", "a_CV", "a_CnotV"]))
 
-No Sobol design is involved: :func:`simulate` draws ``n`` independent samples from the priors
-with NumPy's generators (each family sampled directly, not through an inverse CDF, except
-``truncnormal``), in batches small enough to stay in the processor's cache (model evaluation
-costs about 11 ns per draw there, 160 ns out of it), each batch from its own stream derived
-from the seed, on a few threads (NumPy releases the GIL while filling arrays). The result
-depends only on ``(worldview, n, seed)``, never on the number of threads.
+:func:`analyse` runs the pipeline's steps (:mod:`agi_interventions.steps`) in memory, with
+the same settings, defaults and seed as ``snakemake``; its tables are the pipeline's, byte for
+byte. :func:`simulate`, :func:`p_best` and :func:`summarise` are plain Monte Carlo without a
+Sobol design (:mod:`agi_interventions.montecarlo`); :func:`rank` gives the pipeline's ranking
+table of any frame of independent draws.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+import logging
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from agi_interventions.model import marginal_values
-from agi_interventions.parameters import INTERVENTIONS, OUTPUTS
-from agi_interventions.population import fractions_from_rest_of_world
-from agi_interventions.priors import Prior, Worldview, load_worldview
+from agi_interventions import io
+from agi_interventions.configuration import ConfigError, DecisionSettings, chunk_count, defaults
+from agi_interventions.montecarlo import p_best, simulate, summarise
+from agi_interventions.parameters import INTERVENTIONS
+from agi_interventions.priors import Worldview, load_worldview
+from agi_interventions.results import WorldviewResults
 
-__all__ = ["rank", "simulate"]
+__all__ = ["analyse", "p_best", "rank", "render", "simulate", "summarise"]
 
-#: Draws per batch (each batch has its own random stream).
-BATCH = 2**14
-
-Sampler = Callable[[np.random.Generator, int], np.ndarray]
-
-
-def _sampler(prior: Prior) -> Sampler:
-    """Return a direct NumPy sampler for one prior (the distribution of its inverse CDF)."""
-    a = prior.args
-    family = prior.family
-    if prior.is_fixed:
-        value = float(prior.value)  # type: ignore[arg-type]
-        return lambda rng, n: np.full(n, value)
-    if family == "uniform":
-        low, width = float(a["low"]), float(a["high"]) - float(a["low"])
-        return lambda rng, n: low + width * rng.random(n)
-    if family == "loguniform":
-        log_low = math.log(a["low"])
-        log_width = math.log(a["high"]) - log_low
-        return lambda rng, n: np.exp(log_low + log_width * rng.random(n))
-    if family in ("normal", "lognormal"):
-        loc, scale = float(prior.dist.mean()), float(prior.dist.std())
-        if family == "lognormal":
-            loc, scale = math.log(float(prior.dist.kwds["scale"])), float(prior.dist.kwds["s"])
-            return lambda rng, n: np.exp(loc + scale * rng.standard_normal(n))
-        return lambda rng, n: loc + scale * rng.standard_normal(n)
-    if family in ("beta", "pert"):
-        shape_a, shape_b = prior.dist.args
-        loc, scale = float(prior.dist.kwds["loc"]), float(prior.dist.kwds["scale"])
-        return lambda rng, n: loc + scale * rng.beta(shape_a, shape_b, n)
-    if family == "triangular":
-        low, mode, high = (float(a[k]) for k in ("low", "mode", "high"))
-        return lambda rng, n: rng.triangular(low, mode, high, n)
-    # truncnormal and anything else: the prior's inverse CDF of uniforms (clipped to support)
-    return lambda rng, n: prior.ppf(rng.random(n))
-
-
-def simulate(
-    worldview: Worldview | str | Path, n: int, seed: int, threads: int = 2
-) -> pd.DataFrame:
-    """Draw ``n`` independent prior samples and evaluate the model on them.
-
-    Parameters
-    ----------
-    worldview
-        A validated worldview or the path of a prior file.
-    n
-        Number of draws.
-    seed
-        Seed; equal seeds give identical frames whatever ``threads`` is.
-    threads
-        Worker threads.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per draw: every input (and, under the rest-of-world parametrisation, the
-        derived fractions) and every model output (``a_V``, ``a_CV``, ``a_CnotV``, the
-        alignment channels, ``U``).
-    """
-    if not isinstance(worldview, Worldview):
-        worldview = load_worldview(worldview)
-    if n < 1:
-        raise ValueError(f"n must be positive, got {n}")
-    samplers = {name: _sampler(prior) for name, prior in worldview.priors.items()}
-    names = list(samplers)
-    if worldview.parametrisation == "rest_of_world":
-        names += ["F_V", "F_CV", "F_CnotV"]
-    columns = {name: np.empty(n) for name in (*names, *OUTPUTS)}
-    starts = list(range(0, n, BATCH))
-    streams = np.random.SeedSequence(seed).spawn(len(starts))
-
-    def fill(job: tuple[int, np.random.SeedSequence]) -> None:
-        start, stream = job
-        stop = min(n, start + BATCH)
-        rng = np.random.default_rng(stream)
-        inputs = {name: sample(rng, stop - start) for name, sample in samplers.items()}
-        if worldview.parametrisation == "rest_of_world":
-            inputs.update(fractions_from_rest_of_world(inputs))
-        outputs = marginal_values(inputs)
-        for name in names:
-            columns[name][start:stop] = inputs[name]
-        for name in OUTPUTS:
-            columns[name][start:stop] = outputs[name]
-
-    with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
-        list(pool.map(fill, zip(starts, streams, strict=True)))
-    return pd.DataFrame(columns, copy=False)
+logger = logging.getLogger(__name__)
 
 
 def rank(draws: pd.DataFrame) -> pd.DataFrame:
@@ -136,3 +55,163 @@ def rank(draws: pd.DataFrame) -> pd.DataFrame:
     from agi_interventions.ranking import rank_interventions
 
     return rank_interventions(draws[list(INTERVENTIONS)])
+
+
+def settings(samples: int, seed: int, **options: Any) -> dict[str, Any]:
+    """Validate the settings of one in-memory analysis and fill in the schema's defaults.
+
+    Parameters
+    ----------
+    samples, seed
+        Base sample size N (a power of two) and the seed.
+    **options
+        Any other key of the pipeline configuration (``chunks``, ``bootstrap_resamples``,
+        ``decision_analysis``, ``decision``), as in ``config.yaml``.
+
+    Returns
+    -------
+    dict
+        The configuration with every default (``worldviews`` holds a placeholder).
+
+    Raises
+    ------
+    ConfigError
+        A setting the configuration schema rejects, named with the reason.
+    """
+    import jsonschema
+
+    config = {"worldviews": {"notebook": "-"}, "samples": samples, "seed": seed, **options}
+    try:
+        return defaults(config)
+    except jsonschema.ValidationError as err:
+        where = ".".join(str(p) for p in err.absolute_path) or "settings"
+        raise ConfigError(f"invalid setting {where}: {err.message}") from None
+
+
+def analyse(
+    worldview: Worldview | str | Path,
+    samples: int,
+    seed: int,
+    *,
+    name: str | None = None,
+    **options: Any,
+) -> WorldviewResults:
+    """Run one worldview's whole analysis in memory, as the pipeline does.
+
+    Parameters
+    ----------
+    worldview
+        A validated worldview or the path of a prior file.
+    samples
+        Base sample size N of the Sobol design (a power of two); the model is evaluated
+        ``N (D + 2)`` times.
+    seed
+        The one seed of the design and every bootstrap.
+    name
+        Worldview name, when ``worldview`` is a path (default: the file stem).
+    **options
+        Other configuration keys (``chunks``, ``bootstrap_resamples``, ``decision_analysis``,
+        ``decision``); defaults are the pipeline's.
+
+    Returns
+    -------
+    WorldviewResults
+        Every table of the pipeline by name (``results["ranking"]``), the design record,
+        provenance and the independent draws; equal settings give the pipeline's tables byte
+        for byte.
+
+    Raises
+    ------
+    ConfigError
+        A setting the configuration schema rejects.
+    PriorError
+        An invalid prior file (every problem listed).
+    """
+    from agi_interventions import steps
+    from agi_interventions.exact import engine_for
+
+    config = settings(samples, seed, **options)
+    view = worldview if isinstance(worldview, Worldview) else load_worldview(worldview, name=name)
+    chunks = chunk_count(config["chunks"], samples)
+    frames: list[pd.DataFrame] = []
+    record = steps.design(view, samples, seed, chunks, frames.append)
+    draws = pd.concat(frames, ignore_index=True)
+
+    def read_draws(start: int, stop: int, columns: Sequence[str]) -> pd.DataFrame:
+        return draws.iloc[start:stop][list(columns)].reset_index(drop=True)
+
+    sums, counts = [], []
+    for chunk in range(record["chunks"]):
+        parts: list[pd.DataFrame] = []
+        counts.append(steps.evaluate(record, read_draws, chunk, parts.append))
+        ab = pd.concat(parts, ignore_index=True)
+        sums.append(
+            steps.sobol_sums(
+                record,
+                read_draws,
+                lambda start, stop, ab=ab: ab.iloc[start:stop].reset_index(drop=True),
+                chunk,
+                config["bootstrap_resamples"],
+            )
+        )
+        del ab, parts
+    exact, reason = engine_for(view)
+    if exact is None:
+        logger.info("exact values not available: %s", reason)
+    # Every table as the pipeline writes and later steps read it: see io.as_written.
+    tables: dict[str, pd.DataFrame] = {}
+
+    def keep(new: Mapping[str, pd.DataFrame]) -> None:
+        tables.update({name: io.as_written(table) for name, table in new.items()})
+
+    keep(steps.sobol(record, sums, exact))
+    keep({"diagnostics": steps.diagnostics([draws], counts)})
+    inputs, values = draws[record["parameters"]], draws[list(INTERVENTIONS)]
+    keep(steps.rank(values, exact))
+    voi = None
+    if config["decision_analysis"]:
+        decision = DecisionSettings.from_config(config["decision"])
+        keep(
+            steps.robustness(
+                inputs,
+                values,
+                tables["sobol"],
+                tables["sobol_asinh"],
+                seed=seed,
+                rank_shift=decision.rank_shift,
+            )
+        )
+        keep(steps.decision(view, inputs, values, decision, seed=seed, exact=exact))
+        keep(steps.scenarios(inputs, values, decision, seed=seed))
+        voi = tables["value_of_information"]
+    keep(steps.resolution(tables["ranking"], tables["pairwise"], tables["sobol"], voi, samples))
+    recorded = {
+        "samples": samples,
+        "seed": seed,
+        "chunks": record["chunks"],
+        "bootstrap_resamples": config["bootstrap_resamples"],
+    }
+    return WorldviewResults(view, tables, record, steps.provenance(view, recorded), draws)
+
+
+def render(results: WorldviewResults, rank_shift: int | None = None) -> str:
+    """Render the self-contained HTML report of in-memory (or read) results.
+
+    Parameters
+    ----------
+    results
+        From :func:`analyse` or :meth:`WorldviewResults.read`.
+    rank_shift
+        Rank shift beyond which the method comparison flags a parameter (default: the
+        configuration's).
+
+    Returns
+    -------
+    str
+        The HTML document (write it with ``Path("report.html").write_text(html)``).
+    """
+    from agi_interventions.report.build import build_report
+
+    if rank_shift is None:
+        rank_shift = DecisionSettings.default().rank_shift
+    return build_report(results, rank_shift=rank_shift)

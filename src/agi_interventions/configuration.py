@@ -1,15 +1,20 @@
 """Checks of the pipeline configuration that its JSON schema cannot state clearly.
 
-The schema (``config/schema/config.schema.yaml``) validates types, ranges and defaults. This
-module adds what needs a clear sentence or another reading of the file: configuration files
-read strictly (:mod:`agi_interventions.documents`: duplicate keys, non-text keys, aliases)
-and the rule for worldview names, which become folder names.
+The schema (:data:`SCHEMA`, shipped with the package) validates types and ranges and holds
+every default (:func:`defaults` applies them outside Snakemake). This module adds what needs
+a clear sentence or another reading of the file: configuration files read strictly
+(:mod:`agi_interventions.documents`: duplicate keys, non-text keys, aliases) and the rule for
+worldview names, which become folder names.
 """
 
 from __future__ import annotations
 
+import copy
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from agi_interventions.documents import DocumentError, quote, read_yaml
@@ -24,6 +29,12 @@ NAME_RULE = (
     f"names are 1 to {MAX_NAME_LENGTH} characters: a letter or digit, then letters, digits, "
     f"'_', '.' or '-'; {', '.join(sorted(RESERVED_NAMES))} is reserved"
 )
+
+
+#: The configuration schema (JSON Schema in YAML): types, ranges and every default.
+SCHEMA: Path = Path(str(resources.files("agi_interventions") / "schema" / "config.schema.yaml"))
+#: Largest number of chunks (the design's blocks; see :mod:`agi_interventions.design`).
+MAX_CHUNKS = 1024
 
 
 class ConfigError(ValueError):
@@ -87,3 +98,138 @@ def name_problems(config: Mapping[str, Any], source: str) -> list[str]:
                 f"allowed: {NAME_RULE}"
             )
     return problems
+
+
+def defaults(config: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Apply the schema's defaults to a configuration, as Snakemake's ``validate`` does.
+
+    Parameters
+    ----------
+    config
+        A (partial) configuration; not modified.
+
+    Returns
+    -------
+    dict
+        A copy with every missing setting set to its schema default, nested ones included.
+    """
+    import jsonschema
+    import yaml
+
+    schema = yaml.safe_load(SCHEMA.read_text(encoding="utf-8"))
+    base = jsonschema.Draft202012Validator
+
+    def set_defaults(validator, properties, instance, schema_):
+        for name, sub in properties.items():
+            if "default" in sub and isinstance(instance, dict):
+                instance.setdefault(name, copy.deepcopy(sub["default"]))
+        yield from base.VALIDATORS["properties"](validator, properties, instance, schema_)
+
+    validator = jsonschema.validators.extend(base, {"properties": set_defaults})
+    result = copy.deepcopy(dict(config or {}))
+    validator(schema).validate(result)
+    return result
+
+
+def _default_text(value: Any) -> str:
+    if isinstance(value, Mapping):
+        return ", ".join(f"`{k}`" for k in value) if value else "{}"
+    if isinstance(value, bool):
+        return str(value).lower()
+    return f"{value}"
+
+
+def markdown_table() -> str:
+    """Return the README's table of configuration keys, generated from the schema.
+
+    Returns
+    -------
+    str
+        One row per key (nested ``decision`` keys as ``decision.<key>``): its description and
+        its default (``required`` for keys without one).
+    """
+    import yaml
+
+    schema = yaml.safe_load(SCHEMA.read_text(encoding="utf-8"))
+    lines = ["| key | meaning | default |", "|---|---|---|"]
+
+    def rows(properties: Mapping[str, Any], prefix: str, required: Sequence[str]) -> None:
+        for name, sub in properties.items():
+            key = prefix + name
+            if sub.get("type") == "object" and "properties" in sub:
+                rows(sub["properties"], key + ".", sub.get("required", []))
+                continue
+            text = " ".join(str(sub.get("description", "")).split())
+            if name in required:
+                default = "required"
+            else:
+                default = _default_text(sub.get("default", ""))
+            lines.append(f"| `{key}` | {text} | {default} |")
+
+    rows(schema["properties"], "", schema.get("required", []))
+    return "\n".join(lines)
+
+
+def chunk_count(setting: int | str, n_base: int) -> int:
+    """Return the number of evaluation chunks for a ``chunks`` setting and base size N.
+
+    ``auto`` gives one chunk per 2^16 base points, at most 16; every count is capped at the
+    design's number of blocks, ``min(N, 1024)``.
+    """
+    chunks = max(1, min(16, n_base // 2**16)) if setting == "auto" else int(setting)
+    return min(chunks, n_base, MAX_CHUNKS)
+
+
+@dataclass(frozen=True)
+class DecisionSettings:
+    """Settings of the decision analysis (defaults live in the configuration schema).
+
+    Attributes
+    ----------
+    groups
+        Parameter groups for group EVPPI.
+    evppi_bootstrap
+        Bootstrap refits of the regression EVPPI and switching curves.
+    exact_draws
+        Outer Monte Carlo draws of the exact group EVPPI and EVPI.
+    switching_bins
+        Equal-count bins of the conditional-mean curves in the figures.
+    top_parameters
+        Parameters (by EVPPI) whose conditional-mean curves are drawn.
+    prim_threshold
+        Minimum PRIM box density.
+    prim_peel_alpha
+        Share of draws PRIM peels per step.
+    rank_shift
+        Rank difference between sensitivity methods beyond which a parameter is flagged.
+    """
+
+    groups: Mapping[str, Sequence[str]]
+    evppi_bootstrap: int
+    exact_draws: int
+    switching_bins: int
+    top_parameters: int
+    prim_threshold: float
+    prim_peel_alpha: float
+    rank_shift: int
+
+    @classmethod
+    def from_config(cls, decision: Mapping[str, Any]) -> DecisionSettings:
+        """Build the settings from the ``decision`` section of a configuration with defaults.
+
+        Parameters
+        ----------
+        decision
+            ``defaults(config)["decision"]``: every key present.
+
+        Returns
+        -------
+        DecisionSettings
+        """
+        return cls(**{name: decision[name] for name in cls.__dataclass_fields__})
+
+    @classmethod
+    def default(cls) -> DecisionSettings:
+        """Return the schema's default settings."""
+        minimal = {"worldviews": {"default": "-"}, "samples": 8, "seed": 0}
+        return cls.from_config(defaults(minimal)["decision"])

@@ -55,8 +55,25 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
 
 def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
     """Write a table as CSV atomically, with a fixed float format and no index."""
-    with atomic_path(path) as tmp:
-        frame.to_csv(tmp, index=False, float_format=CSV_FLOAT_FORMAT, lineterminator="\n")
+    write_text(csv_text(frame), path)
+
+
+def csv_text(frame: pd.DataFrame) -> str:
+    """Return a table's CSV text exactly as :func:`write_csv` writes it."""
+    return frame.to_csv(index=False, float_format=CSV_FLOAT_FORMAT, lineterminator="\n")
+
+
+def as_written(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return a table as it reads back from its CSV file (floats at 10 significant digits).
+
+    In-memory analyses pass their tables through this, so that every later step, and the
+    report, sees exactly what the pipeline's steps read from disk.
+    """
+    import io
+
+    import pandas as pd
+
+    return pd.read_csv(io.StringIO(csv_text(frame)))
 
 
 def write_parquet(frame: pd.DataFrame, path: str | Path) -> None:

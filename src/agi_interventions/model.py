@@ -21,7 +21,10 @@ from collections.abc import Mapping
 import numpy as np
 from numpy.typing import ArrayLike
 
-from agi_interventions.parameters import PARAMETER_NAMES
+from agi_interventions.parameters import OUTPUTS, PARAMETER_NAMES
+
+#: Rows of scratch space :func:`marginal_values_into` needs: five temporaries and every output.
+SCRATCH_ROWS = 5 + len(OUTPUTS)
 
 
 def _as_arrays(params: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
@@ -68,33 +71,81 @@ def marginal_values(params: Mapping[str, ArrayLike]) -> dict[str, np.ndarray]:
     ``F_V`` equal to 0 or 1 gives non-finite values, as the formulas do.
     """
     p = _as_arrays(params)
+    shape = p["U_B"].shape
+    flat = {name: np.ravel(value) for name, value in p.items()}
+    size = flat["U_B"].size
+    into = {name: np.empty(size) for name in OUTPUTS}
+    marginal_values_into(flat, into, np.empty((SCRATCH_ROWS, size)))
+    return {name: into[name].reshape(shape) for name in OUTPUTS}
+
+
+def marginal_values_into(
+    p: Mapping[str, np.ndarray], into: Mapping[str, np.ndarray], scratch: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Evaluate the closed form into preallocated arrays (the model's one implementation).
+
+    Parameters
+    ----------
+    p
+        Every canonical parameter: float64 arrays of one length ``m``.
+    into
+        Output name to a writable float64 array of length ``m`` for the outputs wanted in
+        place; the others go to rows of ``scratch``. ``U`` is computed only if it is here.
+    scratch
+        A writable float64 array of shape ``(SCRATCH_ROWS, m)``.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        Every output of :func:`marginal_values` (``U`` only if asked for), as views into
+        ``into`` and ``scratch``.
+    """
+    rows = iter(scratch)
+    gap, one_minus_fv, star, term, ratio = (next(rows) for _ in range(5))
+    out = {name: into[name] if name in into else next(rows) for name in OUTPUTS}
     with np.errstate(divide="ignore", invalid="ignore"):
-        utility_gap = p["U_B"] - p["U_notB"]
-        one_minus_fv = 1.0 - p["F_V"]
-        star = (
-            p["db_dFV"]
-            + p["db_dFCV"] * (p["p_CV"] - p["F_CV"]) / p["F_V"]
-            - p["db_dFCnotV"] * (p["p_CnotV"] - p["F_CnotV"]) / one_minus_fv
-        )
-        scale_v = p["F_I"] * p["dpV_daV"]
-        bargaining = utility_gap * star * scale_v
-        success_shift = p["b"] * p["dUB_dFV"] * scale_v
-        failure_shift = (1.0 - p["b"]) * p["dUnotB_dFV"] * scale_v
-        a_cv = utility_gap * p["db_dFCV"] * p["p_V"] * (p["F_I"] / p["F_V"]) * p["dpCV_daCV"]
-        a_cnotv = (
-            utility_gap
-            * p["db_dFCnotV"]
-            * (1.0 - p["p_V"])
-            * (p["F_I"] / one_minus_fv)
-            * p["dpCnotV_daCnotV"]
-        )
-        utility = p["b"] * p["U_B"] + (1.0 - p["b"]) * p["U_notB"]
-    return {
-        "a_V": bargaining + success_shift + failure_shift,
-        "a_CV": a_cv,
-        "a_CnotV": a_cnotv,
-        "a_V_bargaining": bargaining,
-        "a_V_success_shift": success_shift,
-        "a_V_failure_shift": failure_shift,
-        "U": utility,
-    }
+        np.subtract(p["U_B"], p["U_notB"], out=gap)
+        np.subtract(1.0, p["F_V"], out=one_minus_fv)
+        np.subtract(p["p_CV"], p["F_CV"], out=star)
+        np.multiply(p["db_dFCV"], star, out=star)
+        np.divide(star, p["F_V"], out=star)
+        np.add(p["db_dFV"], star, out=star)
+        np.subtract(p["p_CnotV"], p["F_CnotV"], out=term)
+        np.multiply(p["db_dFCnotV"], term, out=term)
+        np.divide(term, one_minus_fv, out=term)
+        np.subtract(star, term, out=star)
+        scale_v = term
+        np.multiply(p["F_I"], p["dpV_daV"], out=scale_v)
+        bargaining = out["a_V_bargaining"]
+        np.multiply(gap, star, out=bargaining)
+        np.multiply(bargaining, scale_v, out=bargaining)
+        success = out["a_V_success_shift"]
+        np.multiply(p["b"], p["dUB_dFV"], out=success)
+        np.multiply(success, scale_v, out=success)
+        failure = out["a_V_failure_shift"]
+        np.subtract(1.0, p["b"], out=failure)
+        np.multiply(failure, p["dUnotB_dFV"], out=failure)
+        np.multiply(failure, scale_v, out=failure)
+        np.add(bargaining, success, out=out["a_V"])
+        np.add(out["a_V"], failure, out=out["a_V"])
+        a_cv = out["a_CV"]
+        np.multiply(gap, p["db_dFCV"], out=a_cv)
+        np.multiply(a_cv, p["p_V"], out=a_cv)
+        np.divide(p["F_I"], p["F_V"], out=ratio)
+        np.multiply(a_cv, ratio, out=a_cv)
+        np.multiply(a_cv, p["dpCV_daCV"], out=a_cv)
+        a_cnotv = out["a_CnotV"]
+        np.multiply(gap, p["db_dFCnotV"], out=a_cnotv)
+        np.subtract(1.0, p["p_V"], out=ratio)
+        np.multiply(a_cnotv, ratio, out=a_cnotv)
+        np.divide(p["F_I"], one_minus_fv, out=ratio)
+        np.multiply(a_cnotv, ratio, out=a_cnotv)
+        np.multiply(a_cnotv, p["dpCnotV_daCnotV"], out=a_cnotv)
+        if "U" in into:
+            np.multiply(p["b"], p["U_B"], out=out["U"])
+            np.subtract(1.0, p["b"], out=ratio)
+            np.multiply(ratio, p["U_notB"], out=ratio)
+            np.add(out["U"], ratio, out=out["U"])
+        else:
+            del out["U"]
+    return out

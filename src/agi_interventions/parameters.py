@@ -6,8 +6,12 @@ outputs, and the ranges are what prior validation enforces.
 
 from __future__ import annotations
 
+import logging
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -155,13 +159,28 @@ ALIGNMENT_CHANNELS: dict[str, str] = {
 
 OUTPUTS: tuple[str, ...] = (*INTERVENTIONS, *ALIGNMENT_CHANNELS, "U")
 
-DEFAULT_GROUPS: dict[str, tuple[str, ...]] = {
-    "utilities": ("U_B", "U_notB", "b"),
-    "bargaining_slopes": ("dUB_dFV", "dUnotB_dFV", "db_dFV", "db_dFCV", "db_dFCnotV"),
-    "landscape": ("F_V", "F_CV", "F_CnotV"),
-    "our_agent": ("F_I", "p_V", "p_CV", "p_CnotV"),
-    "tractabilities": ("dpV_daV", "dpCV_daCV", "dpCnotV_daCnotV"),
-}
+#: Pairwise differences of marginal values whose indices say which beliefs move the choice.
+DIFFERENCES: tuple[tuple[str, str], ...] = (
+    ("a_CnotV", "a_V"),
+    ("a_CV", "a_V"),
+    ("a_CnotV", "a_CV"),
+)
+
+
+def difference_name(first: str, second: str) -> str:
+    """Return the output name of ``first - second``, e.g. ``a_CnotV-a_V``."""
+    return f"{first}-{second}"
+
+
+def indicator_name(winner: str) -> str:
+    """Return the output name of the indicator that ``winner`` is the per-draw best."""
+    return f"best_is_{winner}"
+
+
+def symbol(name: str) -> str:
+    """Return the post's symbol of a parameter (its key if it has none)."""
+    spec = PARAMETERS.get(name) or REST_OF_WORLD.get(name)
+    return spec.symbol if spec else name
 
 
 def label(name: str) -> str:
@@ -186,3 +205,41 @@ def label(name: str) -> str:
     if name.startswith("best_is_") and name[8:] in INTERVENTIONS:
         return f"{INTERVENTIONS[name[8:]]} is the per-draw best"
     return name
+
+
+def resolve_groups(
+    groups: Mapping[str, Sequence[str]], inputs: Sequence[str]
+) -> dict[str, list[str]]:
+    """Map parameter groups onto the uncertain inputs actually sampled.
+
+    Under the rest-of-world parametrisation ``R_V``, ``R_CV`` and ``R_CnotV`` stand in for
+    ``F_V``, ``F_CV`` and ``F_CnotV``; fixed parameters are dropped, and a group left empty is
+    dropped (logged).
+
+    Parameters
+    ----------
+    groups
+        Group name to parameter names.
+    inputs
+        Names of the uncertain inputs.
+
+    Returns
+    -------
+    dict of str to list of str
+        Group name to the uncertain inputs it covers.
+    """
+    stand_in = {"F_V": "R_V", "F_CV": "R_CV", "F_CnotV": "R_CnotV"}
+    available = set(inputs)
+    resolved: dict[str, list[str]] = {}
+    for name, members in groups.items():
+        mapped: list[str] = []
+        for member in members:
+            if member not in available and stand_in.get(member) in available:
+                member = stand_in[member]
+            if member in available and member not in mapped:
+                mapped.append(member)
+        if mapped:
+            resolved[name] = mapped
+        else:
+            logger.info("group %s has no uncertain inputs; left out", name)
+    return resolved

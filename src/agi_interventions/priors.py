@@ -1,4 +1,4 @@
-"""Prior distributions over the model inputs: parsing, validation and inverse CDFs.
+"""Worldview (prior) files: reading, validation, and the validated priors.
 
 A worldview file is YAML::
 
@@ -11,36 +11,27 @@ Parameters
       F_V: {dist: loguniform, low: 0.01, high: 0.5}
       ...
 
-Families and their arguments (``note`` is optional everywhere):
-
-==============  ==========================================================================
-``fixed``       ``value``
-``uniform``     ``low``, ``high``
-``loguniform``  ``low``, ``high`` (``0 < low < high``)
-``normal``      ``mean``, ``sd`` — or ``ci90: [q05, q95]``
-``truncnormal`` ``mean``, ``sd``, ``low``, ``high`` (``mean``/``sd`` of the untruncated normal)
-``lognormal``   ``mu``, ``sigma`` (of the logarithm) — or ``ci90: [q05, q95]``
-``beta``        ``a``, ``b``, optional ``low`` (0), ``high`` (1) to rescale
-``triangular``  ``low``, ``mode``, ``high``
-``pert``        ``low``, ``mode``, ``high``, optional ``lamb`` (4)
-==============  ==========================================================================
-
-Every problem found is reported at once, each naming the file, the parameter and the fault.
+The families and their arguments are in :mod:`agi_interventions.families`; the numerical
+admissibility rule in :mod:`agi_interventions.admissibility`. Every problem found is reported
+at once, each naming the file, the parameter and the fault.
 """
 
 from __future__ import annotations
 
 import logging
-import math
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
+from agi_interventions.admissibility import (
+    OUTPUT_LIMIT,
+    admissibility_problems,
+    extreme_outputs,
+)
 from agi_interventions.documents import (
     DocumentError,
     is_number,
@@ -49,6 +40,7 @@ from agi_interventions.documents import (
     read_yaml,
 )
 from agi_interventions.errors import PriorError
+from agi_interventions.families import FAMILIES
 from agi_interventions.parameters import (
     DERIVED_BY_REST_OF_WORLD,
     PARAMETERS,
@@ -57,9 +49,6 @@ from agi_interventions.parameters import (
 )
 
 logger = logging.getLogger(__name__)
-
-#: z such that Phi(z) = 0.95: a 90% central interval is mean +- Z90 sd.
-Z90 = float(stats.norm.ppf(0.95))
 
 PARAMETRISATIONS = ("fractions", "rest_of_world")
 
@@ -202,264 +191,7 @@ class Worldview:
         return list(self.priors)
 
 
-# --------------------------------------------------------------------------- families
-
-
-def _pert(low: float, mode: float, high: float, lamb: float = 4.0) -> Any:
-    span = high - low
-    alpha = 1.0 + lamb * (mode - low) / span
-    beta = 1.0 + lamb * (high - mode) / span
-    return stats.beta(alpha, beta, loc=low, scale=span)
-
-
-def _normal(args: Mapping[str, Any]) -> Any:
-    if "ci90" in args:
-        q05, q95 = args["ci90"]
-        return stats.norm((q05 + q95) / 2.0, (q95 - q05) / (2.0 * Z90))
-    return stats.norm(args["mean"], args["sd"])
-
-
-def _lognormal(args: Mapping[str, Any]) -> Any:
-    if "ci90" in args:
-        q05, q95 = args["ci90"]
-        mu = (math.log(q05) + math.log(q95)) / 2.0
-        sigma = (math.log(q95) - math.log(q05)) / (2.0 * Z90)
-    else:
-        mu, sigma = args["mu"], args["sigma"]
-    return stats.lognorm(s=sigma, scale=math.exp(mu))
-
-
-def _truncnormal(args: Mapping[str, Any]) -> Any:
-    mean, sd = args["mean"], args["sd"]
-    return stats.truncnorm((args["low"] - mean) / sd, (args["high"] - mean) / sd, mean, sd)
-
-
-@dataclass(frozen=True)
-class _Family:
-    required: tuple[frozenset[str], ...]  # alternative required argument sets
-    optional: frozenset[str]
-    build: Callable[[Mapping[str, Any]], Any]
-    check: Callable[[Mapping[str, Any]], list[str]]
-
-
-def _check_low_high(a: Mapping[str, Any]) -> list[str]:
-    return [] if a["low"] < a["high"] else [f"needs low < high (got {a['low']}, {a['high']})"]
-
-
-def _check_positive(*keys: str) -> Callable[[Mapping[str, Any]], list[str]]:
-    def check(a: Mapping[str, Any]) -> list[str]:
-        return [f"needs {k} > 0 (got {a[k]})" for k in keys if k in a and not a[k] > 0]
-
-    return check
-
-
-def _check_ci90(positive: bool) -> Callable[[Mapping[str, Any]], list[str]]:
-    def check(a: Mapping[str, Any]) -> list[str]:
-        if "ci90" not in a:
-            return []
-        q05, q95 = a["ci90"]
-        problems = [] if q05 < q95 else [f"ci90 needs q05 < q95 (got {a['ci90']})"]
-        if positive and not q05 > 0:
-            problems.append(f"ci90 of a lognormal needs positive bounds (got {a['ci90']})")
-        return problems
-
-    return check
-
-
-def _combine(*checks: Callable[[Mapping[str, Any]], list[str]]):
-    def check(a: Mapping[str, Any]) -> list[str]:
-        return [p for c in checks for p in c(a)]
-
-    return check
-
-
-def _check_mode(a: Mapping[str, Any]) -> list[str]:
-    if not a["low"] < a["high"]:
-        return [f"needs low < high (got {a['low']}, {a['high']})"]
-    if not a["low"] <= a["mode"] <= a["high"]:
-        return [f"needs low <= mode <= high (got {a['low']}, {a['mode']}, {a['high']})"]
-    return []
-
-
-def _check_truncnormal(a: Mapping[str, Any]) -> list[str]:
-    return _check_low_high(a) + _check_positive("sd")(a)
-
-
-def _check_beta(a: Mapping[str, Any]) -> list[str]:
-    problems = _check_positive("a", "b")(a)
-    if not a.get("low", 0.0) < a.get("high", 1.0):
-        problems.append(f"needs low < high (got {a.get('low', 0.0)}, {a.get('high', 1.0)})")
-    return problems
-
-
-FAMILIES: dict[str, _Family] = {
-    "fixed": _Family((frozenset({"value"}),), frozenset(), lambda a: None, lambda a: []),
-    "uniform": _Family(
-        (frozenset({"low", "high"}),),
-        frozenset(),
-        lambda a: stats.uniform(a["low"], a["high"] - a["low"]),
-        _check_low_high,
-    ),
-    "loguniform": _Family(
-        (frozenset({"low", "high"}),),
-        frozenset(),
-        lambda a: stats.loguniform(a["low"], a["high"]),
-        _combine(_check_positive("low"), _check_low_high),
-    ),
-    "normal": _Family(
-        (frozenset({"mean", "sd"}), frozenset({"ci90"})),
-        frozenset(),
-        _normal,
-        _combine(_check_positive("sd"), _check_ci90(positive=False)),
-    ),
-    "truncnormal": _Family(
-        (frozenset({"mean", "sd", "low", "high"}),),
-        frozenset(),
-        _truncnormal,
-        _check_truncnormal,
-    ),
-    "lognormal": _Family(
-        (frozenset({"mu", "sigma"}), frozenset({"ci90"})),
-        frozenset(),
-        _lognormal,
-        _combine(_check_positive("sigma"), _check_ci90(positive=True)),
-    ),
-    "beta": _Family(
-        (frozenset({"a", "b"}),),
-        frozenset({"low", "high"}),
-        lambda a: stats.beta(
-            a["a"], a["b"], loc=a.get("low", 0.0), scale=a.get("high", 1.0) - a.get("low", 0.0)
-        ),
-        _check_beta,
-    ),
-    "triangular": _Family(
-        (frozenset({"low", "mode", "high"}),),
-        frozenset(),
-        lambda a: stats.triang(
-            (a["mode"] - a["low"]) / (a["high"] - a["low"]),
-            loc=a["low"],
-            scale=a["high"] - a["low"],
-        ),
-        _check_mode,
-    ),
-    "pert": _Family(
-        (frozenset({"low", "mode", "high"}),),
-        frozenset({"lamb"}),
-        lambda a: _pert(a["low"], a["mode"], a["high"], a.get("lamb", 4.0)),
-        _combine(_check_mode, _check_positive("lamb")),
-    ),
-}
-
-
 # --------------------------------------------------------------------------- parsing
-
-
-#: Probabilities at which every uncertain prior's quantiles must be finite and ordered; the
-#: design's points lie well inside (the smallest of 2^20 Sobol points is about 1e-7 from an
-#: end).
-CHECK_PROBABILITIES = np.array(
-    [1e-12, 1e-6, 0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99, 1 - 1e-6, 1 - 1e-12]
-)
-#: Smallest 90% width of an uncertain prior relative to ``max(1, |median|)``.
-MIN_RELATIVE_SPREAD = 1e-9
-#: Largest magnitude of a model output at the extremes of the priors; squares and sums of
-#: squares of such values stay finite in double precision.
-OUTPUT_LIMIT = 1e150
-
-
-def admissibility_problems(prior: Prior, spec: ParameterSpec) -> list[str]:
-    """Check that a prior is usable in double precision (the rule stated in the README).
-
-    Its quantiles at :data:`CHECK_PROBABILITIES` must be finite, ordered and inside its
-    support, its mean and variance finite, and its 90% interval wider than
-    :data:`MIN_RELATIVE_SPREAD` relative to its median (narrower priors are better fixed).
-
-    Parameters
-    ----------
-    prior
-        A built prior.
-    spec
-        The parameter it is for.
-
-    Returns
-    -------
-    list of str
-        Problems, empty if the prior is admissible.
-    """
-    if prior.is_fixed:
-        return []
-    dist = prior.dist
-    low, high = prior.support()
-    try:
-        with np.errstate(all="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            q = np.asarray(dist.ppf(CHECK_PROBABILITIES), dtype=np.float64)
-            mean, var = (float(v) for v in dist.stats(moments="mv"))
-    except (ArithmeticError, ValueError, TypeError) as err:
-        return [
-            f"{prior.describe()} cannot be evaluated in double precision ({quote(str(err), 60)})"
-        ]
-    if not np.all(np.isfinite(q)):
-        return [
-            f"{prior.describe()} has quantiles that are not finite in double precision "
-            f"(e.g. the {CHECK_PROBABILITIES[~np.isfinite(q)][0]:g} quantile); narrow the "
-            "prior or rescale the parameter"
-        ]
-    if np.any(np.diff(q) < 0) or q[0] < low or q[-1] > high:
-        return [
-            f"{prior.describe()} cannot be evaluated accurately in double precision (its "
-            "quantiles are out of order or leave its support); use less extreme arguments"
-        ]
-    if not (math.isfinite(mean) and math.isfinite(var)):
-        return [
-            f"{prior.describe()} has a mean or variance that is not finite in double "
-            "precision; narrow the prior"
-        ]
-    median = q[CHECK_PROBABILITIES.tolist().index(0.5)]
-    width = q[7] - q[3]  # 95% and 5% quantiles
-    if width <= MIN_RELATIVE_SPREAD * max(1.0, abs(median)):
-        return [
-            f"{prior.describe()} is so narrow (90% within {width:.3g} of {median:.6g}) that "
-            f"it is a constant in effect: use {{dist: fixed, value: {median:.6g}}}"
-        ]
-    return []
-
-
-def _extreme_outputs(priors: Mapping[str, Prior], parametrisation: str) -> tuple[float, list[str]]:
-    """Return the largest |model output| over the corners of the priors' extreme quantiles.
-
-    Also returns the three parameters spanning the most orders of magnitude there.
-    """
-    from agi_interventions.model import marginal_values
-    from agi_interventions.population import fractions_from_rest_of_world
-
-    ends = {}
-    for name, prior in priors.items():
-        if prior.is_fixed:
-            ends[name] = np.array([prior.value])
-        else:
-            ends[name] = prior.ppf(np.array([1e-12, 1 - 1e-12]))
-    corners = np.arange(2 ** sum(e.size == 2 for e in ends.values()))
-    inputs, bit = {}, 0
-    for name, e in ends.items():  # corner k takes the upper end of parameter i if bit i is set
-        if e.size == 2:
-            inputs[name] = e[(corners >> bit) & 1]
-            bit += 1
-        else:
-            inputs[name] = np.full(corners.size, e[0])
-    if parametrisation == "rest_of_world":
-        inputs.update(fractions_from_rest_of_world(inputs))
-    with np.errstate(all="ignore"):
-        outputs = marginal_values(inputs)
-    worst = max(
-        float(np.max(np.abs(np.where(np.isfinite(v), v, np.inf)))) for v in outputs.values()
-    )
-    spans = {
-        n: float(np.max(np.abs(np.log10(np.abs(e[e != 0]))))) if np.any(e != 0) else 0.0
-        for n, e in ends.items()
-    }
-    widest = sorted(spans, key=lambda n: -spans[n])[:3]
-    return worst, widest
 
 
 def _text_hint(value: Any) -> str:
@@ -663,7 +395,7 @@ def load_worldview(path: str | Path, name: str | None = None) -> Worldview:
                 "give at least one parameter a distribution"
             )
         else:
-            worst, widest = _extreme_outputs(priors, parametrisation)
+            worst, widest = extreme_outputs(priors, parametrisation)
             if not worst <= OUTPUT_LIMIT:
                 problems.append(
                     f"{source}: at the extremes of these priors (their 1e-12 and 1 - 1e-12 "

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import platform
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -27,12 +26,6 @@ TRACKED_PACKAGES = (
 )
 
 
-def config_hash(config: Mapping[str, Any]) -> str:
-    """Return the SHA-256 of a configuration in canonical JSON (sorted keys)."""
-    canonical = json.dumps(config, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
 def file_hash(path: str | Path) -> str:
     """Return the SHA-256 of a file's bytes."""
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
@@ -49,32 +42,38 @@ def package_versions() -> dict[str, str]:
     return versions
 
 
-def collect(config: Mapping[str, Any], worldview: str, priors_path: str | Path) -> dict[str, Any]:
+def collect(
+    settings: Mapping[str, Any],
+    worldview: str,
+    priors_path: str | Path,
+    config_files: Sequence[str | Path] = (),
+) -> dict[str, Any]:
     """Collect the provenance record of one worldview's run.
 
     Parameters
     ----------
-    config
-        The validated pipeline configuration (as loaded, defaults filled in).
+    settings
+        The settings that shape the numbers (e.g. ``samples``, ``seed``, ``chunks``,
+        ``bootstrap_resamples``); recorded as given.
     worldview
         Worldview name.
     priors_path
         Its prior file.
+    config_files
+        The configuration files of the run (their SHA-256 are recorded); none in memory.
 
     Returns
     -------
     dict
-        Config hash, seed, N, bootstrap resamples, prior file and its hash, Python and
-        package versions, and the UTC time of collection.
+        The settings, the prior file and configuration files with their SHA-256, Python and
+        package versions, the platform and the UTC time of collection.
     """
     return {
         "worldview": worldview,
+        **{str(k): v for k, v in settings.items()},
         "priors_file": str(priors_path),
         "priors_sha256": file_hash(priors_path),
-        "config_sha256": config_hash(config),
-        "seed": config.get("seed"),
-        "samples": config.get("samples"),
-        "bootstrap_resamples": config.get("bootstrap_resamples"),
+        "config_files": {str(p): file_hash(p) for p in config_files},
         "python": platform.python_version(),
         "platform": platform.platform(),
         "packages": package_versions(),

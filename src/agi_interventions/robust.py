@@ -54,6 +54,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from agi_interventions.stats import z_value
+
 logger = logging.getLogger(__name__)
 
 PAWN_COLUMNS = ["parameter", "index", "index_conf", "index_max", "noise_floor"]
@@ -195,7 +197,7 @@ def moment_independent_indices(
         for r in range(num_resamples):
             idx = rng.integers(y.size, size=y.size)
             boot[r] = _pawn(x[idx], y[idx], n_slides)[0]
-        z = stats.norm.ppf(0.5 + conf_level / 2.0)
+        z = z_value(conf_level)
         conf = z * np.std(boot, axis=0, ddof=1)
     floor = pawn_noise_floor(y.size, n_slides, level=1.0 - 0.05 / d, seed=seed)
 

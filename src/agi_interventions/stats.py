@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
+
+logger = logging.getLogger(__name__)
 
 #: Two-sided 95% normal quantile, ``Phi^-1(0.975)``.
 Z95 = NormalDist().inv_cdf(0.975)
@@ -51,3 +54,23 @@ def winner_by_mean(values: pd.DataFrame) -> str:
     if finite.empty:
         raise ValueError("no draw has finite values for every intervention")
     return str(finite.mean(axis=0).idxmax())
+
+
+def finite_draws(inputs: pd.DataFrame, values: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Leave out the draws with a non-finite value (logged; counted in the diagnostics)."""
+    finite = finite_mask(values)
+    if finite.all():
+        return inputs, values
+    logger.warning(
+        "%d draws with non-finite values left out of the decision analysis (counted in "
+        "diagnostics.csv)",
+        int((~finite).sum()),
+    )
+    return inputs.loc[finite].reset_index(drop=True), values.loc[finite].reset_index(drop=True)
+
+
+def subsample(n: int, limit: int, seed: int) -> np.ndarray:
+    """Row indices of a uniform subsample of at most ``limit`` of ``n`` rows (sorted)."""
+    if n <= limit:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(seed).choice(n, size=limit, replace=False))

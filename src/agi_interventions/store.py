@@ -37,6 +37,44 @@ def ab_column(output: str, parameter: str) -> str:
     return f"{output}|{parameter}"
 
 
+class ParquetSink:
+    """Write DataFrames as the row groups of one Parquet file, atomically.
+
+    Use as a context manager; call the sink with each frame. The file appears only when the
+    block ends without an error.
+
+    Parameters
+    ----------
+    path
+        Destination.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.rows = 0
+        self._writer: pq.ParquetWriter | None = None
+
+    def __enter__(self) -> ParquetSink:
+        self._context = atomic_path(self.path)
+        self._tmp = self._context.__enter__()
+        return self
+
+    def __call__(self, frame: pd.DataFrame) -> None:
+        """Append one frame (equal columns every time)."""
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        if self._writer is None:
+            self._writer = pq.ParquetWriter(self._tmp, table.schema)
+        self._writer.write_table(table, row_group_size=ROW_GROUP_ROWS)
+        self.rows += len(frame)
+
+    def __exit__(self, *exc) -> None:
+        if self._writer is not None:
+            self._writer.close()
+        elif exc[0] is None:
+            raise ValueError(f"{self.path}: nothing was written")
+        self._context.__exit__(*exc)
+
+
 def write_table_batches(batches: Iterable[pd.DataFrame], path: str | Path) -> int:
     """Write DataFrames as one Parquet file, atomically, in row groups.
 
@@ -52,20 +90,10 @@ def write_table_batches(batches: Iterable[pd.DataFrame], path: str | Path) -> in
     int
         Rows written.
     """
-    rows = 0
-    with atomic_path(path) as tmp:
-        writer = None
-        try:
-            for frame in batches:
-                table = pa.Table.from_pandas(frame, preserve_index=False)
-                if writer is None:
-                    writer = pq.ParquetWriter(tmp, table.schema)
-                writer.write_table(table, row_group_size=ROW_GROUP_ROWS)
-                rows += len(frame)
-        finally:
-            if writer is not None:
-                writer.close()
-    return rows
+    with ParquetSink(path) as sink:
+        for frame in batches:
+            sink(frame)
+    return sink.rows
 
 
 def read_rows(

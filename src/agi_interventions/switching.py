@@ -291,3 +291,48 @@ def switching_table(
         empty.insert(0, "parameter", pd.Series(dtype="str"))
         return empty
     return pd.concat(frames, ignore_index=True)[TABLE_COLUMNS]
+
+
+def curves_table(
+    inputs: pd.DataFrame,
+    values: pd.DataFrame,
+    parameters: list[str],
+    *,
+    n_bins: int,
+    exact: object | None = None,
+) -> pd.DataFrame:
+    """Binned conditional means along some parameters, with exact ones where available.
+
+    Parameters
+    ----------
+    inputs
+        Independent prior draws, one column per parameter.
+    values
+        Per-draw marginal values, one column per intervention.
+    parameters
+        Parameters to draw curves for.
+    n_bins
+        Equal-count bins per parameter.
+    exact
+        The worldview's :class:`agi_interventions.exact.ExactEngine`, or None.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``parameter`` and the columns of :func:`conditional_means`, and ``mean_exact`` (the
+        exact conditional mean at the bin's median value; empty without the engine).
+    """
+    frames = []
+    for name in parameters:
+        frame = conditional_means(inputs[name].to_numpy(), values, n_bins=n_bins)
+        frame.insert(0, "parameter", name)
+        frame["mean_exact"] = (
+            [
+                float(exact.conditional_mean(o, {name: np.array([x])})[0])
+                for o, x in zip(frame["intervention"], frame["x_mid"], strict=True)
+            ]
+            if exact is not None
+            else np.nan
+        )
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)

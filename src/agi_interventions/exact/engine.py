@@ -16,34 +16,32 @@ Every quadratic form is a Hadamard product of positive semi-definite matrices, s
 variance is non-negative and ``0 <= S1 <= ST <= 1`` up to rounding.
 
 Value of information. With ``mu_k(theta_S) = E[V_k | theta_S]`` and ``k0`` the option with
-the highest mean, ``EVPPI(S) = E[max_k mu_k(theta_S) - mu_k0(theta_S)]``. For one parameter
-``mu_k`` is a rational function of ``theta``; the crossings of every pair of options are the
-real roots of a polynomial, and the integral over each piece between crossings is a sum of
-partial expectations of factors (quadrature): exact. For a group the outer expectation is
-plain Monte Carlo over the group's parameters (independent draws from their priors; the
-conditional means themselves are exact), with its standard error.
+the highest mean, ``EVPPI(S) = E[max_k mu_k(theta_S) - mu_k0(theta_S)]``: exact for one
+parameter (piecewise integration between the crossings of the conditional means), with a
+Monte Carlo outer expectation for a group. The engine supplies the conditional means; the
+crossings and integrals are in :mod:`agi_interventions.exact.evppi`.
 """
 
 from __future__ import annotations
 
-import itertools
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
-from numpy.polynomial import Polynomial
 
-from agi_interventions.exact.moments import FactorMoments, factor_moments, partial_expectation
-from agi_interventions.exact.outputs import model_outputs
-from agi_interventions.exact.terms import (
-    Factor,
-    ProductSum,
-    Signature,
-    evaluate_factor,
-    rational_parts,
+from agi_interventions.exact.evppi import (
+    Crossing,
+    Piece,
+    best_pieces,
+    monte_carlo_evppi,
+    piecewise_evppi,
+    switches,
 )
+from agi_interventions.exact.moments import FactorMoments, factor_moments
+from agi_interventions.exact.outputs import model_outputs
+from agi_interventions.exact.terms import Factor, ProductSum, Signature, evaluate_factor
 from agi_interventions.priors import Worldview
 
 logger = logging.getLogger(__name__)
@@ -82,26 +80,6 @@ class _Layout:
 
     coef: np.ndarray  # (T,)
     index: dict[str, np.ndarray]  # parameter -> (T,) index into that parameter's factors
-
-
-@dataclass(frozen=True)
-class Crossing:
-    """A point along one parameter where the option with the highest conditional mean changes.
-
-    Attributes
-    ----------
-    value
-        Parameter value of the switch.
-    quantile
-        Its prior quantile.
-    before, after
-        The best option below and above the switch.
-    """
-
-    value: float
-    quantile: float
-    before: str
-    after: str
 
 
 class ExactEngine:
@@ -320,25 +298,10 @@ class ExactEngine:
         """Index of the option with the highest exact mean (first one on a tie)."""
         return int(np.argmax([self.mean(o) for o in options]))
 
-    def _pieces(
-        self, options: Sequence[str], name: str
-    ) -> tuple[np.ndarray, list[tuple[float, float, int]]]:
+    def _pieces(self, options: Sequence[str], name: str) -> tuple[np.ndarray, list[Piece]]:
         """Split the support of ``name`` where the best conditional mean changes."""
-        prior = self.worldview.priors[name]
-        low, high = prior.support()
-        factors = self.moments[name].factors
         w = self._single_weights(options, name)
-        roots: list[float] = []
-        for k in range(len(options)):
-            for j in range(k + 1, len(options)):
-                roots.extend(_real_roots(w[k] - w[j], factors, low, high))
-        cuts = np.unique(np.array([low, *roots, high]))
-        pieces = []
-        for a, b in itertools.pairwise(cuts):
-            inside = _inner_point(a, b)
-            means = np.array([_evaluate(w[k], factors, inside) for k in range(len(options))])
-            pieces.append((float(a), float(b), int(np.argmax(means))))
-        return w, pieces
+        return w, best_pieces(self.worldview.priors[name], self.moments[name].factors, w)
 
     def evppi_parameter(self, options: Sequence[str], name: str) -> float:
         """Exact EVPPI of one parameter.
@@ -361,18 +324,7 @@ class ExactEngine:
             return 0.0
         k0 = self.best_option(options)
         w, pieces = self._pieces(options, name)
-        factors = self.moments[name].factors
-        gains = [(a, b, w[best] - w[k0]) for a, b, best in pieces if best != k0]
-        if not gains:
-            return 0.0
-        lows = np.array([g[0] for g in gains])
-        highs = np.array([g[1] for g in gains])
-        deltas = np.array([g[2] for g in gains])  # (pieces, factors)
-        total = 0.0
-        for a, factor in enumerate(factors):
-            if np.any(deltas[:, a]):
-                total += float(deltas[:, a] @ partial_expectation(prior, factor, lows, highs))
-        return max(total, 0.0)
+        return piecewise_evppi(prior, self.moments[name].factors, w, pieces, k0)
 
     def crossings(self, options: Sequence[str], name: str) -> list[Crossing]:
         """Exact switching values: where the best conditional mean changes along ``name``.
@@ -393,11 +345,7 @@ class ExactEngine:
         if prior.is_fixed:
             return []
         _, pieces = self._pieces(options, name)
-        out = []
-        for (_, b, before), (_, _, after) in itertools.pairwise(pieces):
-            if before != after:
-                out.append(Crossing(b, float(prior.dist.cdf(b)), options[before], options[after]))
-        return out
+        return switches(prior, pieces, options)
 
     def evppi_group(
         self,
@@ -435,11 +383,9 @@ class ExactEngine:
                 raise ValueError("give draws, or n_draws and seed")
             draws = self.draw(names, n_draws, seed)
         values = {n: draws[n] for n in names}
-        n = len(next(iter(values.values())))
         k0 = self.best_option(options)
         means = np.column_stack([self.conditional_mean(o, values) for o in options])
-        gain = means.max(axis=1) - means[:, k0]
-        return float(gain.mean()), float(gain.std(ddof=1) / np.sqrt(n))
+        return monte_carlo_evppi(means, k0)
 
     def draw(self, names: Sequence[str], n_draws: int, seed: int) -> dict[str, np.ndarray]:
         """Independent prior draws of some parameters, each from its own derived stream."""
@@ -451,56 +397,3 @@ class ExactEngine:
             )
             for name in names
         }
-
-
-def _evaluate(weights: np.ndarray, factors: Sequence[Factor], x: float) -> float:
-    return float(sum(w * evaluate_factor(f, x) for w, f in zip(weights, factors, strict=True)))
-
-
-def _inner_point(a: float, b: float) -> float:
-    """Return a point strictly inside ``(a, b)`` (either end may be infinite)."""
-    if np.isfinite(a) and np.isfinite(b):
-        return 0.5 * (a + b)
-    if np.isfinite(a):
-        return a + max(1.0, abs(a))
-    if np.isfinite(b):
-        return b - max(1.0, abs(b))
-    return 0.0
-
-
-def _real_roots(
-    delta: np.ndarray, factors: Sequence[Factor], low: float, high: float
-) -> list[float]:
-    """Real roots inside ``(low, high)`` of ``sum_a delta_a f_a(x)`` (rational in x)."""
-    if not np.any(delta):
-        return []
-    parts = [rational_parts(f) for f in factors]
-    power_x = max(p[1] for p in parts)
-    power_one_minus = max(p[2] for p in parts)
-    x_poly = Polynomial([0.0, 1.0])
-    one_minus = Polynomial([1.0, -1.0])
-    numerator = Polynomial([0.0])
-    for d, (num, px, pm) in zip(delta, parts, strict=True):
-        if d:
-            numerator = numerator + d * num * x_poly ** (power_x - px) * one_minus ** (
-                power_one_minus - pm
-            )
-    numerator = numerator.trim()
-    if numerator.degree() < 1:
-        return []
-    roots = []
-    deriv = numerator.deriv()
-    for r in numerator.roots():
-        # a double root (tangency) can come out as a close complex pair: keep it as a cut,
-        # which never changes an integral
-        if abs(r.imag) > 1e-6 * max(1.0, abs(r.real)):
-            continue
-        x = float(r.real)
-        for _ in range(3):  # polish with Newton steps
-            slope = deriv(x)
-            if slope == 0:
-                break
-            x -= numerator(x) / slope
-        if low < x < high:
-            roots.append(x)
-    return roots

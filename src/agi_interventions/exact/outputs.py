@@ -10,18 +10,7 @@ from __future__ import annotations
 from functools import cache
 
 from agi_interventions.exact.terms import ProductSum
-
-#: Pairwise differences of marginal values whose indices say which beliefs move the choice.
-DIFFERENCES: tuple[tuple[str, str], ...] = (
-    ("a_CnotV", "a_V"),
-    ("a_CV", "a_V"),
-    ("a_CnotV", "a_CV"),
-)
-
-
-def difference_name(first: str, second: str) -> str:
-    """Return the output name of ``first - second``, e.g. ``a_CnotV-a_V``."""
-    return f"{first}-{second}"
+from agi_interventions.parameters import DIFFERENCES, difference_name
 
 
 def _x(name: str) -> ProductSum:

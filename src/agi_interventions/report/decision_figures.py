@@ -6,8 +6,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from agi_interventions.parameters import INTERVENTIONS, label
-from agi_interventions.report.figures import parameter_symbol
+from agi_interventions.parameters import INTERVENTIONS, label, symbol
 from agi_interventions.report.formatting import fmt_num
 from agi_interventions.report.theme import INTERVENTION_COLORS, apply_theme
 
@@ -64,7 +63,7 @@ def evppi_bars(voi: pd.DataFrame, top: int = 15) -> Figure:
     for ax, (title, frame) in zip(axes, panels, strict=True):
         y = np.arange(len(frame))
         names = [
-            parameter_symbol(n) if kind == "parameter" else n
+            symbol(n) if kind == "parameter" else n
             for n, kind in zip(frame["name"], frame["kind"], strict=True)
         ]
         value = frame["value"].to_numpy(dtype=np.float64)
@@ -166,10 +165,10 @@ def switching_curves(curves: pd.DataFrame, switching: pd.DataFrame) -> Figure:
             ],
         )
         ax.set_xlim(0, 1)
-        ax.set_xlabel(f"prior quantile (and value) of {parameter_symbol(name)}")
+        ax.set_xlabel(f"prior quantile (and value) of {symbol(name)}")
         ax.set_ylabel("conditional mean value")
         ax.ticklabel_format(axis="y", style="sci", scilimits=(-3, 3))
-        ax.set_title(parameter_symbol(name))
+        ax.set_title(symbol(name))
     for ax in axes[len(parameters) :]:
         ax.set_visible(False)
     if parameters:

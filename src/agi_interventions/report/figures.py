@@ -11,25 +11,34 @@ from __future__ import annotations
 import io
 import logging
 import math
-import textwrap
 from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
-from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.scale import SymmetricalLogTransform
-from matplotlib.ticker import MaxNLocator, PercentFormatter
+from matplotlib.ticker import PercentFormatter
 
 from agi_interventions.parameters import (
     ALIGNMENT_CHANNELS,
     INTERVENTIONS,
     OUTPUTS,
-    PARAMETERS,
-    REST_OF_WORLD,
     label,
+    symbol,
+)
+from agi_interventions.report.axes import (
+    LINSCALE,
+    finite,
+    interval_plot,
+    label_clipped,
+    mean_interval_plot,
+    require_columns,
+    symlog_edges,
+    symlog_label,
+    symlog_threshold,
+    symlog_ticks,
+    wrap,
 )
 from agi_interventions.report.formatting import fmt_interval, fmt_num, fmt_pct
 from agi_interventions.report.theme import (
@@ -66,93 +75,8 @@ FIGURE_CAPTIONS: dict[str, str] = {
     ),
 }
 
-_LINSCALE = 1.0
-
 #: x range of every Sobol panel; values beyond it are printed at the edge.
 SOBOL_XLIM = (-0.1, 1.1)
-
-
-def parameter_symbol(name: str) -> str:
-    """Return the post's symbol of a parameter (canonical or rest-of-world), else the name."""
-    spec = PARAMETERS.get(name) or REST_OF_WORLD.get(name)
-    return spec.symbol if spec is not None else name
-
-
-def symlog_threshold(arrays: Iterable[np.ndarray], quantile: float = 0.05) -> float:
-    """Choose the linear threshold of a symmetric-log axis from the data.
-
-    Parameters
-    ----------
-    arrays
-        One array of values per plotted series.
-    quantile
-        The threshold is this quantile of the non-zero finite absolute values of each series,
-        the smallest over the series, rounded down to a power of ten.
-
-    Returns
-    -------
-    float
-        A power of ten; 1.0 when no series has a non-zero finite value.
-
-    """
-    candidates = []
-    for values in arrays:
-        x = np.abs(np.asarray(values, dtype=np.float64))
-        x = x[np.isfinite(x) & (x > 0)]
-        if x.size:
-            candidates.append(float(np.quantile(x, quantile)))
-    if not candidates:
-        return 1.0
-    return float(10.0 ** math.floor(math.log10(min(candidates))))
-
-
-def _symlog_label(what: str, threshold: float) -> str:
-    return (
-        f"{what}\n(symmetric-log axis: linear within ±{fmt_num(threshold, 1)}, logarithmic beyond)"
-    )
-
-
-def _symlog_ticks(ax: Axes, threshold: float, lo: float, hi: float, max_ticks: int = 11) -> None:
-    """Put major ticks at 0 and at every k-th power of ten so that labels do not collide."""
-    k0 = round(math.log10(threshold))
-    k_pos = math.ceil(math.log10(hi)) if hi > threshold else k0
-    k_neg = math.ceil(math.log10(-lo)) if lo < -threshold else k0
-    n_ticks = (k_pos - k0 + 1) * (hi > 0) + (k_neg - k0 + 1) * (lo < 0) + 1
-    step = max(1, math.ceil(n_ticks / max_ticks))
-    ticks = [0.0]
-    if hi > 0:
-        ticks += [10.0**k for k in range(k0, k_pos + 1, step)]
-    if lo < 0:
-        ticks += [-(10.0**k) for k in range(k0, k_neg + 1, step)]
-    ax.set_xticks(sorted(ticks))
-
-
-def _finite(x: pd.Series | np.ndarray) -> np.ndarray:
-    x = np.asarray(x, dtype=np.float64)
-    return x[np.isfinite(x)]
-
-
-def _require(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise KeyError(f"{what}: missing column(s) {', '.join(missing)}")
-
-
-def _wrap(text: str, width: int = 26) -> str:
-    return "\n".join(textwrap.wrap(text, width)) or text
-
-
-def _symlog_edges(series: Sequence[np.ndarray], threshold: float, bins: int) -> np.ndarray:
-    """Bin edges equally spaced on the symmetric-log axis, covering all finite values."""
-    pooled = np.concatenate([s for s in series if s.size] or [np.zeros(1)])
-    transform = SymmetricalLogTransform(10.0, threshold, _LINSCALE)
-    lo, hi = transform.transform(np.array([pooled.min(), pooled.max()]))
-    if hi <= lo:
-        lo, hi = lo - 1.0, hi + 1.0
-    edges = transform.inverted().transform(np.linspace(lo, hi, bins + 1))
-    edges[0] = min(edges[0], pooled.min())
-    edges[-1] = max(edges[-1], pooled.max())
-    return edges
 
 
 def marginal_value_distributions(
@@ -178,18 +102,18 @@ def marginal_value_distributions(
 
     """
     keys = list(INTERVENTIONS)
-    _require(values, keys, "marginal_value_distributions")
+    require_columns(values, keys, "marginal_value_distributions")
     apply_theme()
-    series = {k: _finite(values[k]) for k in keys}
+    series = {k: finite(values[k]) for k in keys}
     threshold = symlog_threshold(series.values(), quantile)
-    edges = _symlog_edges(list(series.values()), threshold, bins)
+    edges = symlog_edges(list(series.values()), threshold, bins)
     fig = Figure(figsize=(8.0, 1.9 * len(keys) + 1.0), layout="constrained")
     axes = fig.subplots(len(keys), 1, sharex=True, squeeze=False)[:, 0]
     for ax, key in zip(axes, keys, strict=True):
         x = series[key]
         n_bad = len(values) - x.size
         color = INTERVENTION_COLORS[key]
-        ax.set_xscale("symlog", linthresh=threshold, linscale=_LINSCALE)
+        ax.set_xscale("symlog", linthresh=threshold, linscale=LINSCALE)
         ax.axvline(0.0, color="0.4", lw=0.8, zorder=1)
         if x.size:
             counts, _ = np.histogram(x, edges)
@@ -226,8 +150,8 @@ def marginal_value_distributions(
         Line2D([], [], color="black", lw=1.2, ls="--", label="median"),
     ]
     axes[0].legend(handles=handles, loc="upper right", fontsize="small")
-    _symlog_ticks(axes[-1], threshold, float(edges[0]), float(edges[-1]))
-    axes[-1].set_xlabel(_symlog_label("marginal value dU/da", threshold))
+    symlog_ticks(axes[-1], threshold, float(edges[0]), float(edges[-1]))
+    axes[-1].set_xlabel(symlog_label("marginal value dU/da", threshold))
     return fig
 
 
@@ -264,7 +188,7 @@ def sobol_bars(
         and its value printed there.
 
     """
-    _require(sobol, ["output", "parameter", "S1", "S1_conf", "ST", "ST_conf"], "sobol_bars")
+    require_columns(sobol, ["output", "parameter", "S1", "S1_conf", "ST", "ST_conf"], "sobol_bars")
     apply_theme()
     outputs = list(outputs) if outputs is not None else _ordered_outputs(sobol["output"])
     if not outputs:
@@ -284,14 +208,14 @@ def sobol_bars(
         ax.axvline(0.0, color="0.4", lw=0.8)
         ax.set_xlabel("Sobol index")
         if sub.empty or sub[["S1", "ST"]].isna().all().all():
-            ax.set_title(_wrap(label(output), 48), loc="left")
+            ax.set_title(wrap(label(output), 48), loc="left")
             reason = "no indices" if sub.empty else "indices unavailable (non-finite outputs)"
             ax.text(0.5, 0.5, reason, transform=ax.transAxes, ha="center", va="center")
             ax.set_yticks([])
             continue
         key = "ST_exact" if "ST_exact" in sub and sub["ST_exact"].notna().all() else "ST"
         sub = sub.sort_values(key, ascending=False, na_position="last", kind="stable")
-        ax.set_title(_wrap(label(output), 48), loc="left")
+        ax.set_title(wrap(label(output), 48), loc="left")
         sub = sub.iloc[:shown]
         y = np.arange(len(sub))
         for offset, index in ((-0.2, "S1"), (0.2, "ST")):
@@ -305,17 +229,7 @@ def sobol_bars(
                 color=SOBOL_COLORS[index],
                 error_kw={"ecolor": "0.2", "elinewidth": 0.8, "capsize": 2},
             )
-            for yi, e, h in zip(y + offset, est, half, strict=True):
-                if e > hi or e < lo:
-                    ax.text(
-                        hi if e > hi else lo,
-                        yi,
-                        f"{index} = {fmt_num(e, 2)} ± {fmt_num(h, 2)}",
-                        ha="right" if e > hi else "left",
-                        va="center",
-                        fontsize="x-small",
-                        bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none"},
-                    )
+            label_clipped(ax, y + offset, est, half, index, (lo, hi))
         if "ST_exact" in sub and sub["ST_exact"].notna().all():
             for offset, index in ((-0.2, "S1"), (0.2, "ST")):
                 ax.plot(
@@ -326,7 +240,7 @@ def sobol_bars(
                     markersize=4,
                     zorder=4,
                 )
-        ax.set_yticks(y, labels=[parameter_symbol(p) for p in sub["parameter"]])
+        ax.set_yticks(y, labels=[symbol(p) for p in sub["parameter"]])
         ax.set_ylim(len(sub) - 0.5, -0.5)
         ax.grid(axis="y", visible=False)
     fig.legend(
@@ -350,47 +264,6 @@ def sobol_bars(
     return fig
 
 
-def _mean_ci(x: np.ndarray, z: float = 1.959963984540054) -> tuple[float, float]:
-    if x.size < 2:
-        return (float(x.mean()) if x.size else math.nan), math.nan
-    return float(x.mean()), float(z * x.std(ddof=1) / math.sqrt(x.size))
-
-
-def _interval_plot(
-    ax: Axes, rows: Sequence[tuple[str, np.ndarray, tuple[float, float, float]]]
-) -> float:
-    """Draw 5-95% and 25-75% ranges, median and mean per row on a symlog axis."""
-    threshold = symlog_threshold([x for _, x, _ in rows])
-    ax.set_xscale("symlog", linthresh=threshold, linscale=_LINSCALE)
-    ax.axvline(0.0, color="0.4", lw=0.8)
-    lo, hi = 0.0, 0.0
-    for i, (_, x, color) in enumerate(rows):
-        if not x.size:
-            continue
-        q05, q25, q50, q75, q95 = np.quantile(x, [0.05, 0.25, 0.5, 0.75, 0.95])
-        lo, hi = min(lo, q05, x.mean()), max(hi, q95, x.mean())
-        ax.hlines(i, q05, q95, color=color, lw=2.0)
-        ax.hlines(i, q25, q75, color=color, lw=7.0)
-        ax.plot([q50], [i], "o", color="white", mec="black", ms=6, zorder=5)
-        ax.plot([x.mean()], [i], "D", color="black", ms=5, zorder=6)
-    _symlog_ticks(ax, threshold, lo, hi, max_ticks=9)
-    ax.set_xlabel(_symlog_label("value per unit of alignment effort", threshold))
-    ax.legend(
-        handles=[
-            Line2D([], [], color="0.3", lw=2.0, label="5%–95%"),
-            Line2D([], [], color="0.3", lw=7.0, label="25%–75%"),
-            Line2D([], [], ls="", marker="o", color="white", mec="black", label="median"),
-            Line2D([], [], ls="", marker="D", color="black", label="mean"),
-        ],
-        loc="lower center",
-        bbox_to_anchor=(0.5, 1.0),
-        ncols=4,
-        fontsize="small",
-        frameon=False,
-    )
-    return threshold
-
-
 def alignment_channels(channels: pd.DataFrame) -> Figure:
     """Mean and spread of the three channels of the alignment value.
 
@@ -408,48 +281,18 @@ def alignment_channels(channels: pd.DataFrame) -> Figure:
 
     """
     keys = list(ALIGNMENT_CHANNELS)
-    _require(channels, keys, "alignment_channels")
+    require_columns(channels, keys, "alignment_channels")
     apply_theme()
     rows: list[tuple[str, np.ndarray, tuple[float, float, float]]] = [
-        (label(k), _finite(channels[k]), CHANNEL_COLORS[k]) for k in keys
+        (label(k), finite(channels[k]), CHANNEL_COLORS[k]) for k in keys
     ]
     if "a_V" in channels.columns:
-        rows.append(("Alignment, total", _finite(channels["a_V"]), INTERVENTION_COLORS["a_V"]))
+        rows.append(("Alignment, total", finite(channels["a_V"]), INTERVENTION_COLORS["a_V"]))
     fig = Figure(figsize=(11.0, 0.75 * len(rows) + 2.0), layout="constrained")
     ax_mean, ax_spread = fig.subplots(1, 2, sharey=True)
-    y = np.arange(len(rows))
-    stats = [_mean_ci(x) for _, x, _ in rows]
-    means = np.array([m for m, _ in stats])
-    halves = np.nan_to_num(np.array([h for _, h in stats]))
-    ax_mean.barh(
-        y,
-        np.nan_to_num(means),
-        xerr=halves,
-        color=[c for _, _, c in rows],
-        height=0.6,
-        error_kw={"ecolor": "0.2", "elinewidth": 1.0, "capsize": 3},
-    )
-    ax_mean.axvline(0.0, color="0.4", lw=0.8)
-    span = np.nanmax(np.abs(np.concatenate([means - halves, means + halves, [0.0]])))
-    span = span if span > 0 else 1.0
-    ax_mean.set_xlim(-1.45 * span, 1.45 * span)
-    for i, (m, h) in enumerate(stats):
-        ax_mean.text(
-            -1.42 * span if m >= 0 else 1.42 * span,
-            i,
-            f"{fmt_num(m)} ± {fmt_num(h)}",
-            ha="left" if m >= 0 else "right",
-            va="center",
-            fontsize="small",
-        )
-    ax_mean.set_yticks(y, labels=[_wrap(name) for name, _, _ in rows])
-    ax_mean.set_ylim(len(rows) - 0.5, -0.5)
-    ax_mean.grid(axis="y", visible=False)
-    ax_mean.xaxis.set_major_locator(MaxNLocator(nbins=5, symmetric=True))
-    ax_mean.ticklabel_format(axis="x", style="sci", scilimits=(-2, 2))
-    ax_mean.set_xlabel("mean value per unit of alignment effort\n(linear axis; ± 95% MC interval)")
+    mean_interval_plot(ax_mean, rows)
     ax_mean.set_title("Mean", loc="left", pad=22)
-    _interval_plot(ax_spread, rows)
+    interval_plot(ax_spread, rows)
     ax_spread.grid(axis="y", visible=False)
     ax_spread.set_title("Spread over prior draws", loc="left", pad=22)
     return fig
@@ -471,7 +314,9 @@ def p_best_bars(ranking: pd.DataFrame) -> Figure:
         printed.
 
     """
-    _require(ranking, ["intervention", "p_best", "p_best_ci_low", "p_best_ci_high"], "p_best_bars")
+    require_columns(
+        ranking, ["intervention", "p_best", "p_best_ci_low", "p_best_ci_high"], "p_best_bars"
+    )
     apply_theme()
     table = ranking.sort_values("p_best", ascending=False, kind="stable")
     names = [

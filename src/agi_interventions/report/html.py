@@ -17,98 +17,36 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-import numpy as np
 import pandas as pd
 from markupsafe import Markup
 
 from agi_interventions.narrative import (
     channel_sentences,
     diagnostics_sentences,
-    has_exact,
     headline_sentences,
     headline_title,
     sobol_sentences,
 )
-from agi_interventions.parameters import OUTPUTS, label
-from agi_interventions.priors import Worldview
-from agi_interventions.report.figures import FIGURE_CAPTIONS, parameter_symbol
+from agi_interventions.report.figures import FIGURE_CAPTIONS
 from agi_interventions.report.formatting import (
-    fmt_count,
-    fmt_interval,
     fmt_num,
-    fmt_pct,
+)
+from agi_interventions.report.tables import (
+    PriorRow,
+    diagnostics_table,
+    frame_table,
+    pairwise_tables,
+    prior_table,
+    ranking_table,
+    sobol_table,
+    sorted_ranking,
 )
 
 logger = logging.getLogger(__name__)
 
-#: Prior quantiles shown in the prior table.
-PRIOR_QUANTILES = (0.05, 0.5, 0.95)
 
 #: A figure given as PNG (or SVG) bytes, or as the path of such a file.
 FigureSource = bytes | str | Path
-
-
-@dataclass(frozen=True)
-class PriorRow:
-    """One row of the prior table.
-
-    Attributes
-    ----------
-    parameter
-        Parameter key.
-    symbol
-        The post's symbol.
-    prior
-        Compact description, e.g. ``uniform(low=1, high=3)``.
-    q05, q50, q95
-        Prior quantiles.
-    note
-        The worldview file's note (why this prior).
-    fixed
-        Whether the parameter is a constant.
-
-    """
-
-    parameter: str
-    symbol: str
-    prior: str
-    q05: float
-    q50: float
-    q95: float
-    note: str = ""
-    fixed: bool = False
-
-
-def prior_rows(worldview: Worldview) -> list[PriorRow]:
-    """Build the prior table of a worldview.
-
-    Parameters
-    ----------
-    worldview
-        Validated priors (:func:`agi_interventions.priors.load_worldview`).
-
-    Returns
-    -------
-    list of PriorRow
-        One row per sampled input, in the worldview's (canonical) order.
-
-    """
-    rows = []
-    for name, prior in worldview.priors.items():
-        q05, q50, q95 = (float(q) for q in prior.quantiles(list(PRIOR_QUANTILES)))
-        rows.append(
-            PriorRow(
-                parameter=name,
-                symbol=parameter_symbol(name),
-                prior=prior.describe(),
-                q05=q05,
-                q50=q50,
-                q95=q95,
-                note=prior.note,
-                fixed=prior.is_fixed,
-            )
-        )
-    return rows
 
 
 @dataclass(frozen=True)
@@ -124,7 +62,9 @@ class ReportSection:
     paragraphs
         Plain-text paragraphs (escaped).
     tables
-        ``(caption, DataFrame)`` pairs; numbers are formatted to 3 significant digits.
+        ``(caption, table)`` pairs: a table is a DataFrame or the registry name of one of the
+        context's tables (then shown with the registry's column headers); numbers are
+        formatted to 3 significant digits.
     figures
         Caption -> PNG bytes or path.
 
@@ -133,7 +73,7 @@ class ReportSection:
     title: str
     html: str = ""
     paragraphs: Sequence[str] = ()
-    tables: Sequence[tuple[str, pd.DataFrame]] = ()
+    tables: Sequence[tuple[str, pd.DataFrame | str]] = ()
     figures: Mapping[str, FigureSource] = field(default_factory=dict)
 
 
@@ -175,6 +115,8 @@ class ReportContext:
         generated sentence on the channel means.
     title
         Page title; default names the worldview.
+    tables
+        Every result table by registry name, for sections that name their tables.
 
     """
 
@@ -191,51 +133,7 @@ class ReportContext:
     sections: Sequence[ReportSection] = ()
     values: pd.DataFrame | None = None
     title: str | None = None
-
-
-# --------------------------------------------------------------------------- helpers
-
-
-@dataclass(frozen=True)
-class Table:
-    """A table ready for the template: header texts and rows of cell texts.
-
-    Attributes
-    ----------
-    headers
-        Column headings.
-    rows
-        Cell texts, row by row.
-    numeric
-        Per column, whether to right-align it.
-    highlight
-        Indices of rows to emphasise.
-    caption
-        Optional caption.
-
-    """
-
-    headers: list[str]
-    rows: list[list[str]]
-    numeric: list[bool]
-    highlight: frozenset[int] = frozenset()
-    caption: str = ""
-
-
-def _name(row: pd.Series) -> str:
-    text = row.get("label")
-    return text if isinstance(text, str) and text else label(str(row["intervention"]))
-
-
-def _sorted_ranking(ranking: pd.DataFrame) -> pd.DataFrame:
-    return ranking.sort_values("mean", ascending=False, kind="stable").reset_index(drop=True)
-
-
-def _pair(pairwise: pd.DataFrame | None, first: str, second: str) -> pd.Series | None:
-    if pairwise is None or pairwise.empty:
-        return None
-    hit = pairwise.loc[(pairwise["intervention"] == first) & (pairwise["other"] == second)]
-    return None if hit.empty else hit.iloc[0]
+    tables: Mapping[str, pd.DataFrame] = field(default_factory=dict)
 
 
 def _data_uri(source: FigureSource) -> str:
@@ -250,191 +148,6 @@ def _data_uri(source: FigureSource) -> str:
 
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "section"
-
-
-def _cell(value: Any) -> str:
-    if isinstance(value, bool | np.bool_):
-        return "yes" if value else "no"
-    if isinstance(value, int | np.integer):
-        return fmt_count(value)
-    if isinstance(value, float | np.floating):
-        return fmt_num(value)
-    return "" if value is None else str(value)
-
-
-def frame_table(frame: pd.DataFrame, caption: str = "") -> Table:
-    """Turn a DataFrame into a :class:`Table`, numbers to 3 significant digits.
-
-    Parameters
-    ----------
-    frame
-        Any table.
-    caption
-        Optional caption.
-
-    Returns
-    -------
-    Table
-        Header = column names, cells formatted by type.
-
-    """
-    numeric = [pd.api.types.is_numeric_dtype(frame[c]) for c in frame.columns]
-    rows = [[_cell(v) for v in row] for row in frame.itertuples(index=False, name=None)]
-    return Table([str(c) for c in frame.columns], rows, numeric, caption=caption)
-
-
-# --------------------------------------------------------------------------- sections
-
-
-def ranking_table(ranking: pd.DataFrame) -> Table:
-    """Format the ranking table (means, quantiles, P(best), Monte Carlo intervals)."""
-    r = _sorted_ranking(ranking)
-    headers = ["Rank", "Intervention", "Mean", "95% MC CI of mean", "Median", "5%–95% of draws"]
-    headers += ["P(best)", "95% MC CI of P(best)"]
-    exact = has_exact(r, "mean_exact")
-    if exact:
-        headers.insert(4, "Exact mean")
-    with_n = "n" in r.columns
-    if with_n:
-        headers.append("Draws used")
-    rows = []
-    for i, row in r.iterrows():
-        cells = [
-            str(i + 1),
-            _name(row),
-            fmt_num(row["mean"]),
-            fmt_interval(row["mean_ci_low"], row["mean_ci_high"]),
-            *([fmt_num(row["mean_exact"])] if exact else []),
-            fmt_num(row.get("median")),
-            fmt_interval(row.get("q05"), row.get("q95")),
-            fmt_pct(row["p_best"]),
-            fmt_interval(row["p_best_ci_low"], row["p_best_ci_high"], percent=True),
-        ]
-        if with_n:
-            cells.append(fmt_count(row["n"]))
-        rows.append(cells)
-    numeric = [True, False, *([True] * (len(headers) - 2))]
-    return Table(headers, rows, numeric, highlight=frozenset({0}))
-
-
-def pairwise_tables(pairwise: pd.DataFrame, order: Sequence[str]) -> list[Table]:
-    """Matrices of P(row beats column) and, when given, the paired mean difference."""
-    names = {k: label(k) for k in order}
-    specs = [("p_beats", True, "P(row beats column) [95% MC CI]")]
-    if "mean_difference" in pairwise.columns:
-        specs.append(("mean_difference", False, "Mean of (row − column) [95% MC CI]"))
-    tables = []
-    for column, percent, caption in specs:
-        rows = []
-        for first in order:
-            cells = [names[first]]
-            for second in order:
-                pair = _pair(pairwise, first, second) if first != second else None
-                if pair is None:
-                    cells.append("—")
-                    continue
-                value = fmt_pct(pair[column]) if percent else fmt_num(pair[column])
-                ci = fmt_interval(
-                    pair[f"{column}_ci_low"], pair[f"{column}_ci_high"], percent=percent
-                )
-                cells.append(f"{value} {ci}")
-            rows.append(cells)
-        headers = ["row \\ column", *(names[k] for k in order)]
-        tables.append(Table(headers, rows, [False] + [True] * len(order), caption=caption))
-    return tables
-
-
-def _ordered_outputs(names: Sequence[str]) -> list[str]:
-    rank = {name: i for i, name in enumerate(OUTPUTS)}
-    return sorted(dict.fromkeys(names), key=lambda o: rank.get(o, len(rank)))
-
-
-def sobol_table(sobol: pd.DataFrame) -> Table:
-    """Full Sobol table, sorted by output then ST, with exact values and flags where present."""
-    exact = has_exact(sobol, "ST_exact")
-    rows = []
-    for output in _ordered_outputs(list(sobol["output"])):
-        key = "ST_exact" if exact else "ST"
-        sub = sobol.loc[sobol["output"] == output].sort_values(
-            key, ascending=False, na_position="last"
-        )
-        for row in sub.to_dict("records"):
-            cells = [
-                label(output),
-                _parameter_text(row["parameter"]),
-                fmt_num(row["S1"], 2),
-                f"± {fmt_num(row['S1_conf'], 2)}",
-                fmt_num(row["ST"], 2),
-                f"± {fmt_num(row['ST_conf'], 2)}",
-            ]
-            if exact:
-                cells += [fmt_num(row["S1_exact"], 2), fmt_num(row["ST_exact"], 2)]
-            cells.append(str(row.get("flag") or "") if isinstance(row.get("flag"), str) else "")
-            rows.append(cells)
-    headers = ["Output", "Parameter", "S1", "95% half-width", "ST", "95% half-width"]
-    if exact:
-        headers += ["S1 exact", "ST exact"]
-    headers.append("Flag")
-    numeric = [False, False, *([True] * (len(headers) - 3)), False]
-    return Table(headers, rows, numeric)
-
-
-def _parameter_text(name: str) -> str:
-    symbol = parameter_symbol(name)
-    return symbol if symbol == name else f"{symbol} ({name})"
-
-
-def _check_name(check: str) -> str:
-    if check == "inconsistent":
-        return "inconsistent (any condition violated)"
-    kind, _, what = check.partition(":")
-    if kind == "violates":
-        return "condition violated"
-    if kind == "nonfinite":
-        return f"non-finite: {label(what)}"
-    return check
-
-
-def diagnostics_table(diagnostics: pd.DataFrame) -> Table:
-    """Format the consistency and non-finite counts."""
-    d = diagnostics
-    scope_col = "scope" in d.columns
-    headers = ["Scope"] if scope_col else []
-    headers += ["Check"]
-    has_desc = "description" in d.columns
-    if has_desc:
-        headers.append("Condition")
-    headers += ["Count", "Total", "Share"]
-    rows, highlight = [], set()
-    for i, row in enumerate(d.itertuples(index=False)):
-        cells = [str(row.scope)] if scope_col else []
-        cells.append(_check_name(str(row.check)))
-        if has_desc:
-            cells.append(str(row.description))
-        cells += [fmt_count(row.count), fmt_count(row.total), fmt_pct(row.share)]
-        rows.append(cells)
-        if row.check == "inconsistent" or (str(row.check).startswith("nonfinite:") and row.count):
-            highlight.add(i)
-    numeric = [False] * (len(headers) - 3) + [True] * 3
-    return Table(headers, rows, numeric, highlight=frozenset(highlight))
-
-
-def prior_table(rows: Sequence[PriorRow]) -> Table:
-    """Format the prior table."""
-    headers = ["Parameter", "Symbol", "Prior", "5%", "50%", "95%", "Note"]
-    cells = [
-        [
-            r.parameter,
-            r.symbol,
-            r.prior,
-            fmt_num(r.q05),
-            fmt_num(r.q50),
-            fmt_num(r.q95),
-            r.note,
-        ]
-        for r in rows
-    ]
-    return Table(headers, cells, [False, False, False, True, True, True, False])
 
 
 def _provenance_value(value: Any) -> str:
@@ -461,13 +174,22 @@ def _environment() -> jinja2.Environment:
     )
 
 
-def _section_view(section: ReportSection) -> dict[str, Any]:
+def _section_view(section: ReportSection, tables: Mapping[str, pd.DataFrame]) -> dict[str, Any]:
+    from agi_interventions import registry
+
+    shown = []
+    for caption, item in section.tables:
+        if isinstance(item, str):
+            frame, headers = tables[item], registry.BY_NAME[item].headers()
+        else:
+            frame, headers = item, {}
+        shown.append(frame_table(frame, caption, headers))
     return {
         "title": section.title,
         "id": "extra-" + _slug(section.title),
         "html": Markup(section.html),
         "paragraphs": list(section.paragraphs),
-        "tables": [frame_table(frame, caption) for caption, frame in section.tables],
+        "tables": shown,
         "figures": [(caption, _data_uri(src)) for caption, src in section.figures.items()],
     }
 
@@ -487,7 +209,7 @@ def render_report(context: ReportContext) -> str:
         resources.
 
     """
-    ranking = _sorted_ranking(context.ranking)
+    ranking = sorted_ranking(context.ranking)
     order = list(ranking["intervention"])
     figures = {name: _data_uri(src) for name, src in context.figures.items()}
     other_figures = [(name, uri) for name, uri in figures.items() if name not in FIGURE_CAPTIONS]
@@ -514,7 +236,7 @@ def render_report(context: ReportContext) -> str:
         "figures": figures,
         "captions": FIGURE_CAPTIONS,
         "other_figures": other_figures,
-        "sections": [_section_view(s) for s in context.sections],
+        "sections": [_section_view(s, context.tables) for s in context.sections],
     }
     html = _environment().get_template("report.html.j2").render(**view)
     logger.info("rendered report for worldview %s (%d characters)", context.worldview, len(html))

@@ -1,0 +1,71 @@
+"""Every sentence of the report, generated from the numbers in the result tables.
+
+Nothing here is written about a particular worldview: each function takes tables and returns
+sentences whose every number, ratio, ordering and verdict is computed from them. Where the
+exact engine (:mod:`agi_interventions.exact`) supplied exact values (``*_exact`` columns), the
+sentences quote those; Monte Carlo estimates that cannot be (an index outside [0, 1]) are never
+quoted as findings. Numbers use :mod:`agi_interventions.report.formatting`.
+
+Submodules, one per part of the report:
+
+- :mod:`.common`: shared helpers (:func:`join`, :func:`has_exact`, :func:`winner`,
+  :func:`subsample_sentence`);
+- :mod:`.ranking`: the headline, the lead over the runner-up, the alignment channels and the
+  diagnostics;
+- :mod:`.sensitivity`: Sobol drivers, the decision-focused Sobol outputs, the asinh scales and
+  the agreement of sensitivity methods;
+- :mod:`.decision`: value of information, switching values and PRIM scenarios;
+- :mod:`.budget`: whether the Monte Carlo sample resolves what the report leads with.
+
+Every public name is re-exported here, so ``from agi_interventions.narrative import ...``
+works for any of them.
+"""
+
+from __future__ import annotations
+
+from agi_interventions.narrative.budget import resolution_sentences
+from agi_interventions.narrative.common import has_exact, join, subsample_sentence, winner
+from agi_interventions.narrative.decision import (
+    NEGLIGIBLE_SHARE,
+    evppi_is_zero,
+    scenario_sentences,
+    switching_sentences,
+    value_of_information_sentences,
+)
+from agi_interventions.narrative.ranking import (
+    channel_sentences,
+    diagnostics_sentences,
+    headline_sentences,
+    headline_title,
+    is_tie,
+)
+from agi_interventions.narrative.sensitivity import (
+    ROUGH_SOBOL_CONF,
+    asinh_scale_sentence,
+    decision_sobol_outputs_sentence,
+    robustness_sentences,
+    sobol_sentences,
+)
+
+__all__ = [
+    "NEGLIGIBLE_SHARE",
+    "ROUGH_SOBOL_CONF",
+    "asinh_scale_sentence",
+    "channel_sentences",
+    "decision_sobol_outputs_sentence",
+    "diagnostics_sentences",
+    "evppi_is_zero",
+    "has_exact",
+    "headline_sentences",
+    "headline_title",
+    "is_tie",
+    "join",
+    "resolution_sentences",
+    "robustness_sentences",
+    "scenario_sentences",
+    "sobol_sentences",
+    "subsample_sentence",
+    "switching_sentences",
+    "value_of_information_sentences",
+    "winner",
+]

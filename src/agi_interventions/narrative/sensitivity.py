@@ -1,0 +1,204 @@
+"""Sentences of the sensitivity sections: Sobol drivers and tail-robust rank agreement.
+
+Exact Sobol indices are quoted where the table has them; Monte Carlo estimates flagged as
+impossible are never quoted. The decision-focused Sobol section and the tail-robust section
+also get their introductory sentences from here (:func:`decision_sobol_outputs_sentence`,
+:func:`asinh_scale_sentence`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import pandas as pd
+
+from agi_interventions.narrative.common import has_exact, join
+from agi_interventions.parameters import OUTPUTS, label, symbol
+from agi_interventions.report.formatting import fmt_num, fmt_pct
+from agi_interventions.sensitivity import flag_indices
+
+#: ST half-widths above this make the Sobol sentence call the estimates rough.
+ROUGH_SOBOL_CONF = 0.1
+
+
+# ----------------------------------------------------------------------------- Sobol
+
+
+def _ordered_outputs(names: Sequence[str]) -> list[str]:
+    rank = {name: i for i, name in enumerate(OUTPUTS)}
+    return sorted(dict.fromkeys(names), key=lambda o: rank.get(o, len(rank)))
+
+
+def sobol_sentences(sobol: pd.DataFrame, top: int = 3) -> list[str]:
+    """One sentence per output naming its largest total-effect drivers.
+
+    Exact indices are quoted where the table has them; otherwise Monte Carlo estimates,
+    leaving out those flagged as impossible (outside [0, 1], or ST below S1).
+
+    Parameters
+    ----------
+    sobol
+        A Sobol table (``output, parameter, S1, S1_conf, ST, ST_conf`` and optionally
+        ``S1_exact, ST_exact, flag``).
+    top
+        How many drivers to name.
+
+    Returns
+    -------
+    list of str
+        Sentences in canonical output order.
+    """
+    out = []
+    for output in _ordered_outputs(list(sobol["output"])):
+        sub = sobol.loc[sobol["output"] == output]
+        name = label(output)
+        exact = has_exact(sub, "ST_exact") and sub["ST_exact"].notna().all()
+        if not exact and sub[["S1", "ST"]].isna().all().all():
+            out.append(f"{name}: indices unavailable because some values are not finite.")
+            continue
+        s1_col, st_col = ("S1_exact", "ST_exact") if exact else ("S1", "ST")
+        if (sub[st_col].fillna(0.0) == 0.0).all() and (sub[s1_col].fillna(0.0) == 0.0).all():
+            out.append(f"{name}: the output is constant over the prior; no parameter drives it.")
+            continue
+        flags = sub["flag"].fillna("") if "flag" in sub else flag_indices(sub)
+        flagged = int((flags != "").sum())
+        if exact:
+            lead = sub.sort_values(st_col, ascending=False).head(top)
+            parts = [
+                f"{symbol(p)} (ST {fmt_num(st, 2)})"
+                for p, st in zip(lead["parameter"], lead[st_col], strict=True)
+            ]
+            s1_sum = float(sub[s1_col].sum())
+            text = f"{name}: the largest total effects (exact) are {join(parts)}. "
+            text += f"First-order indices sum to {fmt_num(s1_sum, 2)}"
+            text += (
+                f", so interactions account for {fmt_pct(1.0 - s1_sum, 2)} of the variance."
+                if s1_sum < 0.9
+                else ", so the output is close to additive in the inputs."
+            )
+            if flagged:
+                text += (
+                    f" {flagged} Monte Carlo estimate(s) in the table lie outside [0, 1] or "
+                    "have ST below S1 (flagged): sampling noise, not findings."
+                )
+            out.append(text)
+            continue
+        valid = sub.loc[flags == ""]
+        lead = valid.sort_values("ST", ascending=False, na_position="last").head(top)
+        parts = [
+            f"{symbol(p)} (ST {fmt_num(st, 2)} ± {fmt_num(c, 2)})"
+            for p, st, c in zip(lead["parameter"], lead["ST"], lead["ST_conf"], strict=True)
+        ]
+        text = f"{name}: the largest total effects are {join(parts)}. " if parts else f"{name}: "
+        s1 = sub["S1"]
+        s1_sum = float(s1.sum())
+        if flagged:
+            text += (
+                f"{flagged} estimate(s) lie outside [0, 1] or have ST below S1 (flagged in the "
+                "table): sampling noise, not findings."
+            )
+        elif 0.0 <= s1_sum <= 1.0:
+            text += f"First-order indices sum to {fmt_num(s1_sum, 2)}"
+            text += (
+                f", so interactions account for roughly {fmt_pct(1.0 - s1_sum, 2)} of the "
+                "variance."
+                if s1_sum < 0.9
+                else ", so the output is close to additive in the inputs."
+            )
+        if (sub["ST_conf"] > ROUGH_SOBOL_CONF).any():
+            text += (
+                f" Some intervals are wider than ±{ROUGH_SOBOL_CONF:g}, so these estimates "
+                "are rough; a larger base sample N would sharpen them."
+            )
+        out.append(text.strip())
+    return out
+
+
+def decision_sobol_outputs_sentence(winner: str) -> str:
+    """Name the outputs of the decision-focused Sobol analysis.
+
+    Parameters
+    ----------
+    winner
+        The winner by mean, as an intervention name (``a_V``, ...; see
+        :func:`agi_interventions.narrative.common.winner`).
+
+    Returns
+    -------
+    str
+        The sentence naming the pairwise differences and the ``best_is_<winner>`` indicator.
+    """
+    return (
+        "Outputs: the pairwise differences of marginal values, and "
+        f"{'best_is_' + winner}, the indicator that the winner by mean ({winner}) is the "
+        "per-draw best."
+    )
+
+
+# ----------------------------------------------------------------------------- robustness
+
+
+def asinh_scale_sentence(scales: Mapping[str, float] | pd.Series) -> str:
+    """Say why and how parameters are ranked by three methods, quoting the asinh scales.
+
+    Parameters
+    ----------
+    scales
+        Output name to the scale of its asinh transform (the median absolute value of the
+        output), in the order to quote them; e.g. the ``asinh_scale`` column of
+        ``sobol_asinh.csv``, one row per output, indexed by output.
+
+    Returns
+    -------
+    str
+        One paragraph; each scale is written to 3 significant digits.
+    """
+    return (
+        "Marginal values are products of uncertain factors and heavy-tailed, so variance-"
+        "based indices can rest on a few draws. Each parameter is ranked by Sobol ST of "
+        "the raw value, by Sobol ST of asinh(value / scale) with scale = "
+        + ", ".join(f"{scale:.3g} for {output}" for output, scale in scales.items())
+        + " (median absolute value), and by the PAWN moment-independent index."
+    )
+
+
+def robustness_sentences(comparison: pd.DataFrame, max_shift: int, top: int = 5) -> list[str]:
+    """Name parameters whose importance rank depends on the sensitivity method.
+
+    Parameters
+    ----------
+    comparison
+        ``method_comparison.csv``.
+    max_shift
+        The rank shift beyond which a parameter is flagged.
+    top
+        Flagged parameters never ranked in the top ``top`` by any method are only counted:
+        the order of unimportant parameters is noise.
+
+    Returns
+    -------
+    list of str
+        One sentence per output with flagged parameters.
+    """
+    rank_columns = [c for c in comparison.columns if c.startswith("rank_") and c != "rank_spread"]
+    best_rank = comparison[rank_columns].min(axis=1)
+    flagged = comparison.loc[comparison["flagged"] & (best_rank <= top)]
+    minor = comparison.loc[comparison["flagged"] & (best_rank > top)]
+    if flagged.empty and minor.empty:
+        return [
+            f"Every parameter's importance rank agrees within {max_shift} places across "
+            "variance-based, log-transformed and moment-independent methods."
+        ]
+    sentences = []
+    for output, rows in flagged.groupby("output", sort=False):
+        names = join([symbol(p) for p in rows["parameter"]])
+        sentences.append(
+            f"For {label(output)}, the rank of {names} moves by more than {max_shift} places "
+            "between methods: treat their variance-based ranking with caution (heavy tails)."
+        )
+    if len(minor):
+        sentences.append(
+            f"{len(minor)} further flags concern parameters outside every method's top {top}, "
+            "whose order is noise-level."
+        )
+    return sentences

@@ -1,0 +1,445 @@
+"""The one list of a worldview's outputs: file, producing step, core or decision, columns.
+
+The Snakemake rules, the report's file list and the README's output table are all derived
+from :data:`OUTPUTS` (a test checks the README against :func:`markdown_table`). This module
+imports nothing heavy, so the Snakefile can read it at parse time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of an output table.
+
+    Attributes
+    ----------
+    name
+        Column name in the file.
+    header
+        Header shown in the report.
+    """
+
+    name: str
+    header: str
+
+
+@dataclass(frozen=True)
+class Output:
+    """One output file of a worldview.
+
+    Attributes
+    ----------
+    name
+        Key (file name without extension, or ``figure:<name>``).
+    file
+        Path inside ``results/<worldview>/``.
+    step
+        The rule (and :mod:`agi_interventions.steps` function) that writes it.
+    kind
+        ``core`` (always written) or ``decision`` (only with ``decision_analysis: true``).
+    content
+        What it holds, for the README.
+    columns
+        Columns of a table, with their report headers.
+    caption
+        Caption file (``report/<caption>.rst``) for ``snakemake --report``; empty if the file
+        is not in that report.
+    category
+        Subcategory in ``snakemake --report``.
+    """
+
+    name: str
+    file: str
+    step: str
+    kind: str
+    content: str
+    columns: tuple[Column, ...] = ()
+    caption: str = ""
+    category: str = ""
+
+    @property
+    def is_table(self) -> bool:
+        """Whether the output is a CSV table."""
+        return self.file.endswith(".csv")
+
+    def headers(self) -> dict[str, str]:
+        """Column name to report header."""
+        return {c.name: c.header for c in self.columns}
+
+
+def _cols(*specs: str) -> tuple[Column, ...]:
+    """Columns from ``"name=Header"`` strings."""
+    return tuple(Column(*spec.split("=", 1)) for spec in specs)
+
+
+_SOBOL = (
+    "output=Output",
+    "parameter=Parameter",
+    "S1=S1",
+    "S1_conf=S1 ± (95%)",
+    "ST=ST",
+    "ST_conf=ST ± (95%)",
+)
+
+OUTPUTS: tuple[Output, ...] = (
+    Output(
+        "draws",
+        "draws.parquet",
+        "design",
+        "core",
+        "the 2N independent prior draws (the design's A and B rows, interleaved per base "
+        "point): `base_index`, `matrix` (`A`/`B`), every input, every output (`a_V`, `a_CV`, "
+        "`a_CnotV`, the three alignment channels, `U`) and `consistent`",
+    ),
+    Output(
+        "design",
+        "design.json",
+        "design",
+        "core",
+        "the design's settings (N, seed, parameters, blocks, chunks) and the reference values "
+        "of the chunked steps (winner by mean, output means, asinh scales)",
+    ),
+    Output(
+        "sobol",
+        "sobol.csv",
+        "sobol",
+        "core",
+        "Sobol S1 and ST of `a_V`, `a_CV`, `a_CnotV` with 95% bootstrap half-widths (`_conf`), "
+        "the exact indices where the model's structure gives them (`S1_exact`, `ST_exact`) and "
+        "`flag` for an estimate that cannot be (outside [0, 1], or ST below S1)",
+        _cols(*_SOBOL, "S1_exact=S1 exact", "ST_exact=ST exact", "flag=Flag"),
+        "sobol",
+        "Sensitivity",
+    ),
+    Output(
+        "sobol_decision",
+        "sobol_decision.csv",
+        "sobol",
+        "core",
+        "as `sobol.csv` for the pairwise differences `a_CnotV-a_V`, `a_CV-a_V`, "
+        "`a_CnotV-a_CV` and the indicator `best_is_<winner>`",
+        _cols(*_SOBOL, "S1_exact=S1 exact", "ST_exact=ST exact", "flag=Flag"),
+        "sobol_decision",
+        "Decision",
+    ),
+    Output(
+        "sobol_asinh",
+        "sobol_asinh.csv",
+        "sobol",
+        "core",
+        "as `sobol.csv` for `asinh(value / asinh_scale)` (scale: median absolute value)",
+        _cols(*_SOBOL, "asinh_scale=Scale", "flag=Flag"),
+        "robust",
+        "Sensitivity",
+    ),
+    Output(
+        "ranking",
+        "ranking.csv",
+        "rank",
+        "core",
+        "one row per intervention, by mean: mean with 95% MC interval, median, 5%/95% "
+        "quantiles, P(best) with Wilson interval, `mean_se`, `n` (draws used), `label`, "
+        "`mean_exact`",
+        _cols(
+            "intervention=Intervention",
+            "mean=Mean",
+            "mean_ci_low=Mean, 95% low",
+            "mean_ci_high=Mean, 95% high",
+            "median=Median",
+            "q05=5%",
+            "q95=95%",
+            "p_best=P(best)",
+            "p_best_ci_low=P(best), 95% low",
+            "p_best_ci_high=P(best), 95% high",
+            "mean_se=SE of mean",
+            "n=Draws used",
+            "label=Label",
+            "mean_exact=Exact mean",
+        ),
+        "ranking",
+        "Ranking",
+    ),
+    Output(
+        "pairwise",
+        "pairwise.csv",
+        "rank",
+        "core",
+        "P(intervention beats other), ties counting one half, and the paired mean "
+        "difference, each with a 95% interval",
+        _cols(
+            "intervention=Intervention",
+            "other=Other",
+            "p_beats=P(beats)",
+            "p_beats_ci_low=P(beats), 95% low",
+            "p_beats_ci_high=P(beats), 95% high",
+            "mean_difference=Mean difference",
+            "mean_difference_ci_low=Difference, 95% low",
+            "mean_difference_ci_high=Difference, 95% high",
+        ),
+        "pairwise",
+        "Ranking",
+    ),
+    Output(
+        "diagnostics",
+        "diagnostics.csv",
+        "diagnostics",
+        "core",
+        "inconsistent inputs (each condition of `model.md`) and non-finite outputs, over all "
+        "N(D+2) evaluations and over the independent draws",
+        _cols(
+            "scope=Scope",
+            "check=Check",
+            "description=Condition",
+            "count=Count",
+            "total=Total",
+            "share=Share",
+        ),
+        "diagnostics",
+        "Diagnostics",
+    ),
+    Output(
+        "resolution",
+        "resolution.csv",
+        "resolution",
+        "core",
+        "the error budget: for the ranking (by mean, by P(best)), the order of the top EVPPI "
+        "parameters and the top Sobol driver of each output, whether N resolves it, and which N "
+        "would (`method`: `exact` where exact values decide it)",
+        _cols(
+            "criterion=What",
+            "first=First",
+            "second=Second",
+            "first_estimate=First's value",
+            "second_estimate=Second's value",
+            "gap=Gap",
+            "half_width=95% half-width",
+            "resolved=Resolved",
+            "n_base=N",
+            "n_base_needed=N needed",
+            "method=Method",
+        ),
+        "mc_error",
+        "Ranking",
+    ),
+    Output(
+        "mc_error",
+        "mc_error.csv",
+        "resolution",
+        "core",
+        "every headline number with its 95% Monte Carlo half-width",
+        _cols(
+            "quantity=Quantity",
+            "estimate=Estimate",
+            "half_width=95% half-width",
+            "relative=Relative",
+        ),
+        "mc_error",
+        "Ranking",
+    ),
+    Output(
+        "provenance",
+        "provenance.json",
+        "provenance",
+        "core",
+        "configuration and prior-file SHA-256, seed, N, chunks, package versions, Python, "
+        "platform, UTC time",
+    ),
+    Output(
+        "pawn",
+        "pawn.csv",
+        "robustness",
+        "decision",
+        "PAWN indices (median KS over slices), `index_max`, `noise_floor` (the level an inert "
+        "parameter stays below), `rows` (draws used)",
+        _cols(
+            "output=Output",
+            "parameter=Parameter",
+            "index=PAWN",
+            "index_conf=PAWN ± (95%)",
+            "index_max=Largest slice KS",
+            "noise_floor=Noise floor",
+            "rows=Draws used",
+        ),
+        "robust",
+        "Sensitivity",
+    ),
+    Output(
+        "method_comparison",
+        "method_comparison.csv",
+        "robustness",
+        "decision",
+        "each parameter's rank by Sobol ST, Sobol ST of asinh, and PAWN; flagged where the "
+        "ranks differ by more than `rank_shift` places",
+        _cols(
+            "output=Output",
+            "parameter=Parameter",
+            "rank_sobol_ST=Rank, Sobol ST",
+            "rank_sobol_ST_asinh=Rank, ST of asinh",
+            "rank_pawn=Rank, PAWN",
+            "mean_rank=Mean rank",
+            "rank_spread=Spread",
+            "flagged=Flagged",
+        ),
+        "robust",
+        "Sensitivity",
+    ),
+    Output(
+        "value_of_information",
+        "value_of_information.csv",
+        "decision",
+        "decision",
+        "EVPI, EVPPI per parameter and per group: the regression estimate (`value`, `se`, 95% "
+        "interval `ci_low`-`ci_high`, its `plugin` and `policy` ends, `rows` used) and, where "
+        "the model's structure allows, `value_exact` (`se_exact`: Monte Carlo error of the "
+        "outer average for groups and EVPI, 0 for single parameters)",
+        _cols(
+            "name=Name",
+            "kind=Kind",
+            "value=Estimate",
+            "se=SE",
+            "ci_low=95% low",
+            "ci_high=95% high",
+            "plugin=Plug-in",
+            "policy=Policy",
+            "rows=Draws used",
+            "value_exact=Exact",
+            "se_exact=Exact ± (SE)",
+        ),
+        "value_of_information",
+        "Decision",
+    ),
+    Output(
+        "expected_loss",
+        "expected_loss.csv",
+        "decision",
+        "decision",
+        "expected loss of committing to each intervention now, with its standard error",
+        _cols("intervention=Intervention", "expected_loss=Expected loss", "se=SE"),
+        "expected_loss",
+        "Decision",
+    ),
+    Output(
+        "switching",
+        "switching.csv",
+        "decision",
+        "decision",
+        "switching values: `method` (`exact` or `monte carlo`), parameter, value and prior "
+        "quantile of the switch, from and to which intervention; for Monte Carlo switches the "
+        "quantiles of the decided points around it (`bracket_low`, `bracket_high`) and `rows`",
+        _cols(
+            "method=Method",
+            "parameter=Parameter",
+            "switch_value=Value",
+            "switch_quantile=Quantile",
+            "from=From",
+            "to=To",
+            "bracket_low=Between quantile",
+            "bracket_high=and",
+            "rows=Draws used",
+        ),
+        "switching",
+        "Decision",
+    ),
+    Output(
+        "switching_curves",
+        "switching_curves.csv",
+        "decision",
+        "decision",
+        "binned conditional means along the top-EVPPI parameters (`mean_exact`: the exact "
+        "conditional mean at the bin's median)",
+        _cols(
+            "parameter=Parameter",
+            "bin=Bin",
+            "quantile_low=Quantile from",
+            "quantile_high=Quantile to",
+            "quantile_mid=Quantile",
+            "x_low=Value from",
+            "x_high=Value to",
+            "x_mid=Value",
+            "intervention=Intervention",
+            "mean=Mean",
+            "half_width=95% half-width",
+            "mean_exact=Exact mean",
+        ),
+    ),
+    Output(
+        "prim_boxes",
+        "prim_boxes.csv",
+        "scenarios",
+        "decision",
+        "PRIM boxes where each intervention is the per-draw best: coverage, density, mass, "
+        "each restricted parameter's limits next to its prior range, `rows` (draws PRIM ran "
+        "on), `threshold` (required density)",
+        _cols(
+            "intervention=Intervention",
+            "box=Box",
+            "coverage=Coverage",
+            "density=Density",
+            "mass=Mass",
+            "parameter=Parameter",
+            "low=From",
+            "high=To",
+            "prior_low=Prior from",
+            "prior_high=Prior to",
+            "rows=Draws used",
+            "threshold=Required density",
+        ),
+        "prim_boxes",
+        "Decision",
+    ),
+    *(
+        Output(
+            f"figure:{name}",
+            f"figures/{name}.png",
+            "figures",
+            kind,
+            text,
+            caption=f"figure_{name}",
+            category="Figures",
+        )
+        for name, kind, text in (
+            ("marginal_values", "core", "distributions of the marginal values"),
+            ("p_best", "core", "P(best) with intervals"),
+            ("sobol", "core", "Sobol indices, exact values marked"),
+            ("alignment_channels", "core", "the three channels of the alignment value"),
+            ("sobol_decision", "decision", "Sobol indices of the choice"),
+            ("evppi", "decision", "EVPPI with intervals, exact values marked"),
+            ("switching", "decision", "conditional means along the top-EVPPI parameters"),
+        )
+    ),
+    Output(
+        "report",
+        "report.html",
+        "report",
+        "core",
+        "the self-contained report",
+        caption="report",
+        category="Report",
+    ),
+)
+
+#: Outputs by name.
+BY_NAME: dict[str, Output] = {o.name: o for o in OUTPUTS}
+
+
+def outputs(step: str | None = None, kind: str | None = None) -> list[Output]:
+    """Return the outputs written by a step and/or of a kind, in registry order."""
+    return [
+        o for o in OUTPUTS if (step is None or o.step == step) and (kind is None or o.kind == kind)
+    ]
+
+
+def final(decision: bool) -> list[Output]:
+    """Return every output of a run (with or without the decision analysis)."""
+    return [o for o in OUTPUTS if decision or o.kind == "core"]
+
+
+def markdown_table() -> str:
+    """Return the README's table of outputs, generated from the registry."""
+    lines = ["| file | step | kind | content |", "|---|---|---|---|"]
+    for o in OUTPUTS:
+        lines.append(f"| `{o.file}` | `{o.step}` | {o.kind} | {o.content} |")
+    return "\n".join(lines)
