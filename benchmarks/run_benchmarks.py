@@ -18,8 +18,9 @@ What is measured (medians over ``--repeat`` runs unless said otherwise):
    sides build their priors once, outside the timing (``load_worldview``, which also
    validates the file, is timed separately).
 3. The default pipeline: wall time of ``snakemake --cores 2`` from an empty results folder.
-4. One worldview at N = 2^14, 2^16, 2^18 and 2^20: wall time, and the largest peak RSS of
-   any job (from Snakemake's benchmark files), one run each above 2^16.
+4. One worldview at N = 2^14, 2^16, 2^18 and 2^20: wall time, and the peak RSS of each
+   rule's largest job (the kernel's high-water mark, which every command writes to its log
+   as it ends), one run each above 2^16.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -36,7 +38,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
@@ -174,12 +175,19 @@ def run_pipeline(
     subprocess.run(command, check=True, capture_output=True)
     wall = time.perf_counter() - start
     peaks: dict[str, float] = {}
-    for f in (workdir / "results" / "baseline" / "benchmarks").glob("*.tsv"):
+    for f in (workdir / "results" / "baseline" / "logs").glob("*.log"):
+        # the kernel's high-water mark, logged by every command as it ends (Snakemake's
+        # benchmark files sample memory every 0.5 s, then every 30 s, and miss peaks)
+        found = PEAK.search(f.read_text(encoding="utf-8"))
+        if found is None:
+            continue
         rule = f.stem.rsplit("_", 1)[0] if f.stem[-1].isdigit() else f.stem
-        peak = float(pd.read_csv(f, sep="\t")["max_rss"].max())
-        peaks[rule] = max(peaks.get(rule, 0.0), peak)
+        peaks[rule] = max(peaks.get(rule, 0.0), float(found.group(1)))
     return wall, peaks
 
+
+#: The line every command logs as it ends (:func:`agi_interventions.cli.main`).
+PEAK = re.compile(r"done in [0-9.]+ s; peak memory ([0-9]+) MB")
 
 #: Peak RSS (MB) by rule and N, filled by :func:`pipeline_rows`.
 RULE_PEAKS: dict[int, dict[str, float]] = {}

@@ -31,6 +31,7 @@ rule evaluate:
         counts="results/{worldview}/chunks/counts_{chunk}.json",
     group:
         "chunk"
+    priority: 5  # unlocks robustness and figures: run beside decision
     conda:
         "../envs/pipeline.yaml"
     log:
@@ -53,6 +54,7 @@ rule sobol_chunk:
         resamples=config["bootstrap_resamples"],
     group:
         "chunk"
+    priority: 5  # unlocks robustness and figures: run beside decision
     conda:
         "../envs/pipeline.yaml"
     log:
@@ -74,6 +76,7 @@ rule sobol:
         **outputs_of("sobol"),
     params:
         out_dir=lambda wildcards, output: os.path.dirname(output.sobol),
+    priority: 5  # unlocks robustness and figures: run beside decision
     conda:
         "../envs/pipeline.yaml"
     log:

@@ -70,7 +70,6 @@ rule scenarios:
         prim_threshold=DECISION["prim_threshold"],
         prim_peel_alpha=DECISION["prim_peel_alpha"],
         out_dir=lambda wildcards, output: os.path.dirname(output.prim_boxes),
-    priority: 10
     conda:
         "../envs/pipeline.yaml"
     log:

@@ -44,6 +44,21 @@ def broken_priors(tmp_path: Path) -> Path:
     return path
 
 
+def test_every_command_logs_its_time_and_peak_memory(caplog):
+    """The last log line gives the kernel's peak RSS: what a cluster's mem_mb must cover."""
+    import re
+
+    import numpy as np
+
+    caplog.set_level(logging.INFO)
+    ballast = np.ones(2**25)  # 268 MB of this process's memory, touched
+    assert main(["check-priors", str(BASELINE)]) == 0
+    last = caplog.records[-1].getMessage()
+    found = re.fullmatch(r"check-priors done in [0-9.]+ s; peak memory ([0-9]+) MB", last)
+    assert found, last
+    assert int(found.group(1)) >= ballast.nbytes / 1e6
+
+
 def test_check_priors_rejects_a_broken_file(broken_priors, caplog):
     assert main(["check-priors", str(broken_priors)]) == 2
     errors = _errors(caplog)

@@ -67,3 +67,13 @@ def test_architecture_names_every_module(name):
         module = path.relative_to(package).with_suffix("").as_posix()
         stem = module.split("/")[-1]
         assert f"{stem}.py" in text or f"`{module}`" in text or f"{module}/" in text, module
+
+
+@pytest.mark.parametrize("name", ["RESULTS.md", "RESULTS_slurm.md"])
+def test_readme_quotes_the_measured_tables(name):
+    """Every table row the benchmark scripts wrote appears in the README unchanged."""
+    measured = (REPO / "benchmarks" / name).read_text(encoding="utf-8")
+    rows = [line for line in measured.splitlines() if line.startswith("| ")]
+    assert rows, f"benchmarks/{name} has no table"
+    missing = [row for row in rows if row not in README.splitlines()]
+    assert not missing, f"README does not quote these rows of benchmarks/{name}: {missing}"

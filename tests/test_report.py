@@ -14,8 +14,8 @@ from matplotlib.figure import Figure
 from agi_interventions.narrative import diagnostics_sentences, headline_sentences
 from agi_interventions.parameters import INTERVENTIONS, PARAMETER_NAMES
 from agi_interventions.priors import load_worldview
+from agi_interventions.report.captions import FIGURE_CAPTIONS
 from agi_interventions.report.figures import (
-    FIGURE_CAPTIONS,
     alignment_channels,
     figure_png,
     marginal_value_distributions,

@@ -13,11 +13,13 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from agi_interventions import commands
 from agi_interventions.errors import PriorError
+from agi_interventions.progress import peak_memory_mb
 
 logger = logging.getLogger("agi_interventions")
 
@@ -245,6 +247,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    start = time.perf_counter()
     try:
         args.func(args)
     except PriorError as err:
@@ -254,6 +257,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ValueError, KeyError, FileNotFoundError) as err:
         logger.error("%s", err)
         return 2
+    logger.info(
+        "%s done in %.1f s; peak memory %.0f MB",
+        args.command,
+        time.perf_counter() - start,
+        peak_memory_mb(),
+    )
     return 0
 
 

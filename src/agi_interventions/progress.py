@@ -1,8 +1,9 @@
-"""Progress of long loops, logged to the job's log file: rows done, rate, time left."""
+"""Progress of long loops (rows done, rate, time left) and a job's peak memory, for its log."""
 
 from __future__ import annotations
 
 import logging
+import sys
 import time
 
 logger = logging.getLogger(__name__)
@@ -34,3 +35,23 @@ class Progress:
             rate,
             left,
         )
+
+
+def peak_memory_mb() -> float:
+    """Peak resident memory of this process so far, in MB (NaN where the OS does not say).
+
+    The kernel's own high-water mark (``getrusage``), not a sample: the figure the SLURM
+    profile's ``mem_mb`` must cover.
+
+    Returns
+    -------
+    float
+        Peak RSS in units of 10^6 bytes.
+    """
+    try:
+        import resource
+    except ImportError:  # Windows
+        return float("nan")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # kibibytes on Linux, bytes on macOS
+    return peak / 1e6 if sys.platform == "darwin" else peak * 1024 / 1e6

@@ -16,30 +16,19 @@ import pandas as pd
 
 from agi_interventions import narrative
 from agi_interventions.parameters import INTERVENTIONS
-from agi_interventions.report.decision_figures import (
+from agi_interventions.report.captions import (
     DECISION_FIGURE_CAPTIONS,
-    evppi_bars,
-    switching_curves,
+    FIGURE_NAMES,
+    FIGURE_SETS,
+    SOBOL_DECISION_CAPTION,
 )
-from agi_interventions.report.figures import figure_png, report_figures, sobol_bars
 from agi_interventions.report.html import ReportContext, ReportSection, render_report
 from agi_interventions.report.tables import prior_rows
 from agi_interventions.results import WorldviewResults
 
 logger = logging.getLogger(__name__)
 
-#: File names (without .png) of the core figures and of the decision-analysis figures.
-FIGURE_SETS: dict[str, tuple[str, ...]] = {
-    "core": ("marginal_values", "p_best", "sobol", "alignment_channels"),
-    "decision": ("sobol_decision", "evppi", "switching"),
-}
-FIGURE_NAMES = FIGURE_SETS["core"] + FIGURE_SETS["decision"]
-
-SOBOL_DECISION_CAPTION = (
-    "Sobol indices of the choice: of the pairwise differences of marginal values and of the "
-    "indicator that the winner by mean is the per-draw best (95% bootstrap intervals; "
-    "diamonds: exact values where the model's structure gives them)."
-)
+__all__ = ["FIGURE_NAMES", "FIGURE_SETS", "build_report", "draw_figures", "figures_of"]
 
 
 def draw_figures(results: WorldviewResults, which: str = "core") -> dict[str, bytes]:
@@ -58,6 +47,10 @@ def draw_figures(results: WorldviewResults, which: str = "core") -> dict[str, by
     dict of str to bytes
         Figure name to PNG, for every name in ``FIGURE_SETS[which]``.
     """
+    # plotting libraries load here, not with the module: the HTML step needs none of them
+    from agi_interventions.report.decision_figures import evppi_bars, switching_curves
+    from agi_interventions.report.figures import figure_png, report_figures, sobol_bars
+
     tables = results.tables
     if which == "core":
         return report_figures(results.draws, tables["sobol"], tables["ranking"])

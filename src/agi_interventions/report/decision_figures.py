@@ -10,23 +10,6 @@ from agi_interventions.parameters import INTERVENTIONS, label, symbol
 from agi_interventions.report.formatting import fmt_num
 from agi_interventions.report.theme import INTERVENTION_COLORS, apply_theme
 
-#: Captions of the decision figures.
-DECISION_FIGURE_CAPTIONS: dict[str, str] = {
-    "evppi": (
-        "Expected value of partial perfect information: what learning a parameter (or a group "
-        "of parameters) exactly would be worth, in marginal-value units. Bars and whiskers: the "
-        "regression estimate from the sample and its 95% interval; black diamonds: exact values "
-        "where the model's structure gives them. Dashed line: EVPI, the value of learning "
-        "everything."
-    ),
-    "switching": (
-        "Conditional mean marginal value of each intervention as one parameter moves across "
-        "its prior (equal-count bins of the sample, 95% Monte Carlo bands; dashed: exact "
-        "conditional means where available). Vertical lines: switching values, where the "
-        "intervention with the highest conditional mean changes (exact where available)."
-    ),
-}
-
 
 def evppi_bars(voi: pd.DataFrame, top: int = 15) -> Figure:
     """Bar chart of EVPPI per parameter and per group, with EVPI as a reference line.

@@ -51,29 +51,6 @@ from agi_interventions.report.theme import (
 
 logger = logging.getLogger(__name__)
 
-#: Names of the standard report figures, with their captions.
-FIGURE_CAPTIONS: dict[str, str] = {
-    "marginal_values": (
-        "Distribution of each intervention's marginal value over independent prior draws "
-        "(symmetric-log axis). Solid line: mean; dashed line: median."
-    ),
-    "p_best": (
-        "Probability that each intervention has the highest marginal value, with 95% "
-        "Monte Carlo intervals."
-    ),
-    "sobol": (
-        "Sobol indices per output: first-order (S1, share of variance due to the parameter "
-        "alone) and total (ST, including interactions), with 95% bootstrap intervals; "
-        "parameters sorted by ST. Black diamonds: exact values where the model's structure "
-        "gives them. An estimate outside the axis range (noisy estimates can leave [0, 1]) is "
-        "cut at the edge and its value printed there."
-    ),
-    "alignment_channels": (
-        "The three channels of the alignment value. Left: mean with 95% Monte Carlo interval "
-        "(linear axis; the channel means add up to the mean alignment value). Right: spread "
-        "over prior draws (symmetric-log axis)."
-    ),
-}
 
 #: x range of every Sobol panel; values beyond it are printed at the edge.
 SOBOL_XLIM = (-0.1, 1.1)

@@ -27,7 +27,7 @@ from agi_interventions.narrative import (
     headline_title,
     sobol_sentences,
 )
-from agi_interventions.report.figures import FIGURE_CAPTIONS
+from agi_interventions.report.captions import FIGURE_CAPTIONS
 from agi_interventions.report.formatting import (
     fmt_num,
 )

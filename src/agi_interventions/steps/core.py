@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -20,7 +21,9 @@ from agi_interventions.chunks import (
 )
 from agi_interventions.consistency import add_counts, check_counts
 from agi_interventions.parameters import DIFFERENCES, INTERVENTIONS, OUTPUTS, difference_name
-from agi_interventions.priors import Worldview
+
+if TYPE_CHECKING:  # the prior families import scipy.stats (0.6 s): not in chunk jobs
+    from agi_interventions.priors import Worldview
 
 logger = logging.getLogger(__name__)
 
