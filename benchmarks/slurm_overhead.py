@@ -29,15 +29,9 @@ from pathlib import Path
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
-STATUS = [
-    # no accounting database on a test cluster: job states from squeue, checked every 4 s
-    "--slurm-status-command",
-    "squeue",
-    "--slurm-init-seconds-before-status-checks",
-    "4",
-    "--seconds-between-status-checks",
-    "4",
-]
+# the configuration and status-check arguments of tests/test_slurm.py
+SMALL_RUN = yaml.safe_load((REPO / "tests" / "slurm" / "small_run.yaml").read_text())
+STATUS = SMALL_RUN["status_args"]
 VARIANTS = {
     "local (--cores 2)": ["--cores", "2"],
     "SLURM, profile (chunk steps grouped)": [
@@ -61,18 +55,10 @@ VARIANTS = {
 
 
 def config() -> dict:
-    """Return the small configuration of the SLURM test."""
-    return {
-        "worldviews": {
-            "baseline": str(REPO / "config/priors/baseline.yaml"),
-            "consistent": str(REPO / "config/priors/consistent_by_construction.yaml"),
-        },
-        "samples": 1024,
-        "seed": 11,
-        "chunks": 4,
-        "bootstrap_resamples": 20,
-        "decision": {"evppi_bootstrap": 20, "exact_draws": 2**16},
-    }
+    """Return the small configuration of the SLURM test, its prior paths made absolute."""
+    small = dict(SMALL_RUN["config"])
+    small["worldviews"] = {k: str(REPO / v) for k, v in small["worldviews"].items()}
+    return small
 
 
 def run(args: list[str]) -> tuple[float, int]:

@@ -104,7 +104,7 @@ def test_compare_rankings_flags_shift_of_three_not_two():
     first = pd.Series([6, 5, 4, 3, 2, 1], index=params, dtype=float)  # a..f ranks 1..6
     # d moves from rank 4 to 1 (shift 3); b moves from 2 to 4 (shift 2)
     second = pd.Series({"d": 10.0, "a": 9.0, "c": 8.0, "b": 7.0, "e": 6.0, "f": 5.0})
-    table = compare_rankings({"ST": first, "PAWN": second})
+    table = compare_rankings({"ST": first, "PAWN": second}, max_rank_shift=2)
     assert list(table.columns) == [
         "parameter",
         "rank_ST",

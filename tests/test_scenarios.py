@@ -19,7 +19,7 @@ def test_box_recovers_threshold_on_one_parameter(uniform_inputs, caplog):
     x = uniform_inputs
     best = np.where(x["x1"] > 0.7, "A", "B")
     with caplog.at_level(logging.INFO):
-        boxes = prim_boxes(x, best, seed=3)
+        boxes = prim_boxes(x, best, seed=3, threshold=0.8, peel_alpha=0.05, max_rows=50_000)
     assert list(boxes.columns) == [
         "intervention",
         "box",
@@ -59,7 +59,9 @@ def test_two_dimensional_box_and_threshold_choice(uniform_inputs):
     # 90% of the box is A, 10% of the rest is A
     best = np.where(inside, np.where(rng.uniform(size=len(x)) < 0.9, "A", "B"), "B")
     best[(~inside) & (rng.uniform(size=len(x)) < 0.1)] = "A"
-    boxes = prim_boxes(x, best, threshold=0.8, seed=3, interventions=["A"])
+    boxes = prim_boxes(
+        x, best, threshold=0.8, seed=3, interventions=["A"], peel_alpha=0.05, max_rows=50_000
+    )
     assert set(boxes["intervention"]) == {"A"}
     lims = boxes.set_index("parameter")
     assert set(lims.index) == {"x2", "x3"}
@@ -67,28 +69,47 @@ def test_two_dimensional_box_and_threshold_choice(uniform_inputs):
     assert lims.loc["x3", "low"] == pytest.approx(0.4, abs=0.06)
     assert (boxes["density"] >= 0.8).all()
     # an unreachable density: the coverage*density compromise is returned, below threshold
-    hard = prim_boxes(x, best, threshold=0.99, seed=3, interventions=["A"])
+    hard = prim_boxes(
+        x, best, threshold=0.99, seed=3, interventions=["A"], peel_alpha=0.05, max_rows=50_000
+    )
     assert (hard["density"] < 0.99).all() and len(hard) >= 1
 
 
 def test_rare_and_always_best_interventions(uniform_inputs):
     x = uniform_inputs
-    always = prim_boxes(x, np.full(len(x), "A"), seed=3)
+    always = prim_boxes(
+        x, np.full(len(x), "A"), seed=3, threshold=0.8, peel_alpha=0.05, max_rows=50_000
+    )
     assert always["intervention"].tolist() == ["A"]
     row = always.iloc[0]
     assert pd.isna(row["parameter"]) and row["box"] == 0
     assert (row["coverage"], row["density"], row["mass"]) == (1.0, 1.0, 1.0)
     best = np.full(len(x), "A")
     best[:20] = "C"  # 0.5% < min_share
-    assert prim_boxes(x, best, seed=3, interventions=["C"]).empty
-    assert not prim_boxes(x, best, seed=3, interventions=["C"], min_share=0.001).empty
+    assert prim_boxes(
+        x, best, seed=3, interventions=["C"], threshold=0.8, peel_alpha=0.05, max_rows=50_000
+    ).empty
+    assert not prim_boxes(
+        x,
+        best,
+        seed=3,
+        interventions=["C"],
+        min_share=0.001,
+        threshold=0.8,
+        peel_alpha=0.05,
+        max_rows=50_000,
+    ).empty
 
 
 def test_subsample_is_deterministic_and_box_evaluated_on_all_rows(uniform_inputs):
     x = uniform_inputs
     best = np.where(x["x4"] < 0.3, "A", "B")
-    one = prim_boxes(x, best, seed=9, max_rows=1500, interventions=["A"])
-    two = prim_boxes(x, best, seed=9, max_rows=1500, interventions=["A"])
+    one = prim_boxes(
+        x, best, seed=9, max_rows=1500, interventions=["A"], threshold=0.8, peel_alpha=0.05
+    )
+    two = prim_boxes(
+        x, best, seed=9, max_rows=1500, interventions=["A"], threshold=0.8, peel_alpha=0.05
+    )
     pd.testing.assert_frame_equal(one, two)
     assert one["parameter"].tolist() == ["x4"]
     assert one["high"].iloc[0] == pytest.approx(0.3, abs=0.03)

@@ -75,18 +75,14 @@ pytestmark = [
 ]
 
 
+SMALL_RUN = yaml.safe_load((REPO / "tests" / "slurm" / "small_run.yaml").read_text())
+
+
 def _config() -> dict:
-    return {
-        "worldviews": {
-            "baseline": str(REPO / "config/priors/baseline.yaml"),
-            "consistent": str(REPO / "config/priors/consistent_by_construction.yaml"),
-        },
-        "samples": 1024,
-        "seed": 11,
-        "chunks": 4,
-        "bootstrap_resamples": 20,
-        "decision": {"evppi_bootstrap": 20, "exact_draws": 2**16},
-    }
+    """The small configuration, its prior paths made absolute."""
+    config = dict(SMALL_RUN["config"])
+    config["worldviews"] = {k: str(REPO / v) for k, v in config["worldviews"].items()}
+    return config
 
 
 @pytest.fixture(scope="module")
@@ -140,13 +136,7 @@ def test_pipeline_on_slurm_gives_the_local_tables_byte_for_byte(slurm_conf, tmp_
         cluster,
         "--workflow-profile",
         str(REPO / "profiles" / "slurm"),
-        # the test cluster has no accounting database: query job states with squeue
-        "--slurm-status-command",
-        "squeue",
-        "--slurm-init-seconds-before-status-checks",
-        "4",
-        "--seconds-between-status-checks",
-        "4",
+        *SMALL_RUN["status_args"],
         "--config",
         "chunks=4",
         env={"SLURM_CONF": slurm_conf},

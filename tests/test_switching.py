@@ -94,7 +94,7 @@ def test_tied_options_with_noise_give_no_spurious_switch():
         rng = np.random.default_rng(100 + seed)
         x = rng.uniform(size=4000)
         noise = pd.DataFrame({"A": rng.standard_t(3, x.size), "B": rng.standard_t(3, x.size)})
-        cm = conditional_means(x, noise).pivot_table(
+        cm = conditional_means(x, noise, n_bins=20).pivot_table(
             index="bin", columns="intervention", values="mean"
         )
         flicker += int(np.sum(np.diff(np.sign(cm["A"] - cm["B"])) != 0))

@@ -76,12 +76,6 @@ def as_written(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.read_csv(io.StringIO(csv_text(frame)))
 
 
-def write_parquet(frame: pd.DataFrame, path: str | Path) -> None:
-    """Write a table as Parquet atomically (no index)."""
-    with atomic_path(path) as tmp:
-        frame.to_parquet(tmp, index=False)
-
-
 def write_text(text: str, path: str | Path) -> None:
     """Write UTF-8 text atomically."""
     with atomic_path(path) as tmp:

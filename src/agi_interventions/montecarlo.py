@@ -25,11 +25,10 @@ import numpy as np
 import pandas as pd
 
 from agi_interventions.model import SCRATCH_ROWS, marginal_values_into
-from agi_interventions.parameters import INTERVENTIONS, OUTPUTS, label
+from agi_interventions.parameters import INTERVENTIONS, OUTPUTS
 from agi_interventions.population import fractions_from_rest_of_world
 from agi_interventions.priors import Worldview, load_worldview
 from agi_interventions.samplers import BatchSampler, Workspace
-from agi_interventions.stats import z_value
 
 __all__ = ["BATCH", "p_best", "simulate", "summarise"]
 
@@ -281,7 +280,7 @@ def summarise(
     ValueError
         ``n`` below 1, or fewer than two draws with finite values.
     """
-    from agi_interventions.ranking import wilson_interval
+    from agi_interventions.ranking import summary_table
 
     if not isinstance(worldview, Worldview):
         worldview = load_worldview(worldview)
@@ -295,22 +294,5 @@ def summarise(
     wins, rows, mean, m2 = _combine(_map_batches(worldview, n, seed, threads, reduce), len(names))
     if rows < 2:
         raise ValueError("summarise needs at least two draws with finite values")
-    z = z_value(conf_level)
     se = np.sqrt(m2 / (rows - 1)) / np.sqrt(rows)
-    share = wins / rows
-    low, high = wilson_interval(share, rows, conf_level)
-    table = pd.DataFrame(
-        {
-            "intervention": names,
-            "mean": mean,
-            "mean_ci_low": mean - z * se,
-            "mean_ci_high": mean + z * se,
-            "p_best": share,
-            "p_best_ci_low": low,
-            "p_best_ci_high": high,
-            "mean_se": se,
-            "n": rows,
-            "label": [label(name) for name in names],
-        }
-    )
-    return table.sort_values("mean", ascending=False, kind="stable").reset_index(drop=True)
+    return summary_table(names, mean, se, wins / rows, rows, conf_level)

@@ -125,27 +125,64 @@ def rank_interventions(values: pd.DataFrame, conf_level: float = 0.95) -> pd.Dat
     n = x.shape[0]
     if n < 2:
         raise ValueError("ranking needs at least two draws with finite values")
-    z = z_value(conf_level)
-    mean = x.mean(axis=0)
-    se = x.std(axis=0, ddof=1) / np.sqrt(n)
-    p_best = best_shares(x).mean(axis=0)
-    p_low, p_high = wilson_interval(p_best, n, conf_level)
     q05, median, q95 = np.quantile(x, [0.05, 0.5, 0.95], axis=0)
+    return summary_table(
+        list(values.columns),
+        x.mean(axis=0),
+        x.std(axis=0, ddof=1) / np.sqrt(n),
+        best_shares(x).mean(axis=0),
+        n,
+        conf_level,
+        quantiles={"median": median, "q05": q05, "q95": q95},
+    )
+
+
+def summary_table(
+    names: list[str],
+    mean: np.ndarray,
+    se: np.ndarray,
+    p_best: np.ndarray,
+    n: int,
+    conf_level: float,
+    quantiles: dict[str, np.ndarray] | None = None,
+) -> pd.DataFrame:
+    """Build the ranking table from per-intervention means, standard errors and P(best).
+
+    Parameters
+    ----------
+    names
+        Interventions, in column order.
+    mean, se
+        Mean marginal value and its Monte Carlo standard error.
+    p_best
+        Share of draws in which each intervention is best.
+    n
+        Draws used.
+    conf_level
+        Confidence level of the intervals (normal theory for the mean, Wilson for P(best)).
+    quantiles
+        Columns placed after the mean's interval (``median``, ``q05``, ``q95``), if known.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per intervention, sorted by mean (highest first).
+    """
+    z = z_value(conf_level)
+    p_low, p_high = wilson_interval(p_best, n, conf_level)
     table = pd.DataFrame(
         {
-            "intervention": list(values.columns),
+            "intervention": names,
             "mean": mean,
             "mean_ci_low": mean - z * se,
             "mean_ci_high": mean + z * se,
-            "median": median,
-            "q05": q05,
-            "q95": q95,
+            **(quantiles or {}),
             "p_best": p_best,
             "p_best_ci_low": p_low,
             "p_best_ci_high": p_high,
             "mean_se": se,
             "n": n,
-            "label": [label(c) for c in values.columns],
+            "label": [label(name) for name in names],
         }
     )
     return table.sort_values("mean", ascending=False, kind="stable").reset_index(drop=True)

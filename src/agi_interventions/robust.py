@@ -262,9 +262,7 @@ def _pawn(x: np.ndarray, y: np.ndarray, n_slides: int) -> tuple[np.ndarray, np.n
     return np.asarray(result["median"]), np.asarray(result["maximum"])
 
 
-def compare_rankings(
-    importances: Mapping[str, pd.Series], *, max_rank_shift: int = 2
-) -> pd.DataFrame:
+def compare_rankings(importances: Mapping[str, pd.Series], *, max_rank_shift: int) -> pd.DataFrame:
     """Rank parameters under several importance measures and flag unstable ranks.
 
     Parameters

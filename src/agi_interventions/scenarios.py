@@ -15,14 +15,12 @@ the largest ``coverage * density`` is reported, and its density shows it missed.
 run with an internal threshold of ~0 so that it always returns its full trajectory instead
 of a "dump box"; the density threshold is applied only in this choice.
 
-Timing (2-core machine, D = 17 uniform inputs, three interventions best in 38/38/24% of
-draws): importing the workbench takes ~4 s (it pulls in matplotlib, seaborn, platypus), so
-it is imported inside :func:`prim_boxes` only. One PRIM run takes 2.5-3.5 s, about the
-same at 8192, 16384, 20000 and 32768 rows (~60-80 peeling steps, each dominated by
-per-step pandas overhead, not by n; smaller samples even take more steps), so subsampling
-does not buy speed and ``max_rows`` defaults to 50000, above the 32768 draws used.
-End to end, :func:`prim_boxes` on 32768 x 17 draws with three interventions took 8.1-8.8 s
-including the ~4 s import (machine shared with other jobs).
+Timing (2-core build machine, baseline worldview, 32768 draws x 18 inputs, three
+interventions, peeling fraction 0.1, three runs): importing the workbench takes 1.6-2.0 s
+(its ``analysis`` package pulls in matplotlib, seaborn, statsmodels and scikit-learn), so it
+is imported inside :func:`prim_boxes` only; the three PRIM runs take 3.3-4.0 s together. Each
+run is some tens of peeling steps; the pipeline runs PRIM on at most 2^16 draws
+(``max_rows``).
 
 The workbench's logging goes to the ``"EMA"`` logger hierarchy; its level is raised to
 WARNING only while PRIM runs and restored afterwards. Warnings it emits while running
@@ -97,9 +95,9 @@ def prim_boxes(
     inputs: pd.DataFrame,
     best: np.ndarray,
     *,
-    threshold: float = 0.8,
-    peel_alpha: float = 0.05,
-    max_rows: int = 50_000,
+    threshold: float,
+    peel_alpha: float,
+    max_rows: int,
     seed: int,
     min_share: float = 0.01,
     interventions: Sequence[str] | None = None,

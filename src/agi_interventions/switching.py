@@ -77,7 +77,7 @@ def _bins(x: np.ndarray, n_bins: int) -> tuple[np.ndarray, np.ndarray]:
     return order, edges
 
 
-def conditional_means(x: np.ndarray, values: pd.DataFrame, *, n_bins: int = 20) -> pd.DataFrame:
+def conditional_means(x: np.ndarray, values: pd.DataFrame, *, n_bins: int) -> pd.DataFrame:
     """Mean value of each intervention conditional on equal-count bins of one parameter.
 
     Parameters

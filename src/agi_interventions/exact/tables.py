@@ -117,30 +117,3 @@ def exact_switching(engine: ExactEngine, options: Sequence[str]) -> pd.DataFrame
     return pd.DataFrame(
         rows, columns=["parameter", "switch_value", "switch_quantile", "from", "to"]
     ).astype({"switch_value": np.float64, "switch_quantile": np.float64})
-
-
-def exact_conditional_means(
-    engine: ExactEngine, options: Sequence[str], name: str, values: np.ndarray
-) -> pd.DataFrame:
-    """Exact ``E[option | parameter = value]`` on a grid of values.
-
-    Parameters
-    ----------
-    engine
-        The worldview's exact engine.
-    options
-        Option names.
-    name
-        Parameter.
-    values
-        Grid of parameter values.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``x`` and one column per option.
-    """
-    frame = {"x": np.asarray(values, dtype=np.float64)}
-    for option in options:
-        frame[option] = engine.conditional_mean(option, {name: frame["x"]})
-    return pd.DataFrame(frame)

@@ -309,8 +309,8 @@ def evppi(
     values: np.ndarray,
     inputs: np.ndarray,
     *,
-    n_bootstrap: int = 60,
-    seed: int = 1,
+    n_bootstrap: int,
+    seed: int,
 ) -> VoIEstimate:
     """Estimate the EVPPI of some inputs from Monte Carlo samples.
 
