@@ -18,6 +18,8 @@ from agi_interventions.configuration import (
     chunk_count,
     file_problems,
     name_problems,
+    normalised,
+    value_problems,
 )
 from agi_interventions.priors import PriorError, load_worldview
 
@@ -41,16 +43,22 @@ try:
     validate(config, str(SCHEMA))
 except WorkflowError as _err:
     raise ConfigError(f"invalid configuration in {_source}: {_err}") from None
-
-# Prior files are validated before any rule runs; every problem is listed at once.
-_problems = []
-for _name, _path in config["worldviews"].items():
-    try:
-        load_worldview(_path, name=_name)
-    except PriorError as _err:
-        _problems.extend(_err.problems)
+config.update(normalised(config))  # integers written as 1.0 become 1
+_problems = value_problems(config, _source)
 if _problems:
-    raise PriorError(["invalid prior file(s):", *_problems])
+    raise ConfigError("invalid configuration:\n  " + "\n  ".join(_problems))
+
+# Prior files are validated once, by the main process, before any rule runs (jobs that parse
+# this file on a cluster node skip it); every problem of every file is listed at once.
+if workflow.is_main_process:
+    _problems = []
+    for _name, _path in config["worldviews"].items():
+        try:
+            load_worldview(_path, name=_name)
+        except PriorError as _err:
+            _problems.extend(_err.problems)
+    if _problems:
+        raise PriorError(["invalid prior file(s):", *_problems])
 
 # Jobs import the package from this checkout, so they also work inside the conda environment
 # of envs/pipeline.yaml (which holds only the dependencies). Each job is single-threaded:
@@ -80,6 +88,13 @@ report: "report/workflow.rst"
 include: "rules/common.smk"
 include: "rules/core.smk"
 include: "rules/decision.smk"
+
+
+onstart:
+    # temporary files of writes killed in an earlier run (their outputs are rerun)
+    from agi_interventions.io import remove_stale_temporaries
+
+    remove_stale_temporaries("results")
 
 
 rule all:

@@ -2,7 +2,7 @@
 
 A plain squigglepy 0.30 script, as a user would write it without this project: each prior of a
 worldview file becomes a squigglepy distribution, ``sq.sample`` draws ``n`` values of each,
-the closed form of ``model.md`` is evaluated with NumPy, and P(best) is counted. It reads the
+the closed form of ``docs/model.md`` is evaluated with NumPy, and P(best) is counted. It reads the
 worldview file so that both sides of the comparison use the same priors (the baseline's
 families: uniform, log-uniform, normal and lognormal by 90% interval, beta, triangular, PERT).
 

@@ -17,8 +17,8 @@ rule design:
     benchmark:
         "results/{worldview}/benchmarks/design.tsv"
     shell:
-        "python -m agi_interventions design --priors {input.priors:q} --name {wildcards.worldview}"
-        " --samples {params.samples} --seed {params.seed} --chunks {params.chunks}"
+        "python -m agi_interventions design --priors {input.priors:q} --name {wildcards.worldview:q}"
+        " --samples {params.samples:q} --seed {params.seed:q} --chunks {params.chunks:q}"
         " --draws {output.draws:q} --design {output.design:q} 2> {log:q}"
 
 
@@ -40,7 +40,7 @@ rule evaluate:
         "results/{worldview}/benchmarks/evaluate_{chunk}.tsv"
     shell:
         "python -m agi_interventions evaluate --design {input.design:q} --draws {input.draws:q}"
-        " --chunk {wildcards.chunk} --out {output.ab:q} --counts {output.counts:q} 2> {log:q}"
+        " --chunk {wildcards.chunk:q} --out {output.ab:q} --counts {output.counts:q} 2> {log:q}"
 
 
 rule sobol_chunk:
@@ -63,7 +63,7 @@ rule sobol_chunk:
         "results/{worldview}/benchmarks/sobol_chunk_{chunk}.tsv"
     shell:
         "python -m agi_interventions sobol-chunk --design {input.design:q} --draws {input.draws:q}"
-        " --ab {input.ab:q} --chunk {wildcards.chunk} --resamples {params.resamples}"
+        " --ab {input.ab:q} --chunk {wildcards.chunk:q} --resamples {params.resamples:q}"
         " --out {output:q} 2> {log:q}"
 
 
@@ -84,12 +84,13 @@ rule sobol:
     benchmark:
         "results/{worldview}/benchmarks/sobol.tsv"
     shell:
-        "python -m agi_interventions sobol --priors {input.priors:q} --name {wildcards.worldview}"
+        "python -m agi_interventions sobol --priors {input.priors:q} --name {wildcards.worldview:q}"
         " --design {input.design:q} --sums {input.sums:q} --out-dir {params.out_dir:q} 2> {log:q}"
 
 
 rule diagnostics:
     input:
+        design=result("design"),
         draws=result("draws"),
         counts=chunk_files("results/{worldview}/chunks/counts_{chunk}.json"),
     output:
@@ -101,13 +102,14 @@ rule diagnostics:
     benchmark:
         "results/{worldview}/benchmarks/diagnostics.tsv"
     shell:
-        "python -m agi_interventions diagnostics --draws {input.draws:q}"
+        "python -m agi_interventions diagnostics --design {input.design:q} --draws {input.draws:q}"
         " --counts {input.counts:q} --out {output.diagnostics:q} 2> {log:q}"
 
 
 rule rank:
     input:
         priors=priors_of,
+        design=result("design"),
         draws=result("draws"),
     output:
         **outputs_of("rank"),
@@ -118,9 +120,9 @@ rule rank:
     benchmark:
         "results/{worldview}/benchmarks/rank.tsv"
     shell:
-        "python -m agi_interventions rank --priors {input.priors:q} --name {wildcards.worldview}"
-        " --draws {input.draws:q} --ranking {output.ranking:q} --pairwise {output.pairwise:q}"
-        " 2> {log:q}"
+        "python -m agi_interventions rank --priors {input.priors:q} --name {wildcards.worldview:q}"
+        " --design {input.design:q} --draws {input.draws:q} --ranking {output.ranking:q} --pairwise {output.pairwise:q}"
+        " --structure {output.structure:q} 2> {log:q}"
 
 
 rule resolution:
@@ -133,7 +135,7 @@ rule resolution:
     output:
         **outputs_of("resolution"),
     params:
-        voi=lambda wildcards, input: f"--voi {input.voi}" if DECISION_ANALYSIS else "",
+        voi=lambda wildcards, input: ["--voi", input.voi[0]] if DECISION_ANALYSIS else [],
     conda:
         "../envs/pipeline.yaml"
     log:
@@ -141,7 +143,7 @@ rule resolution:
     shell:
         "python -m agi_interventions resolution --design {input.design:q}"
         " --ranking {input.ranking:q} --pairwise {input.pairwise:q} --sobol {input.sobol:q}"
-        " {params.voi} --out {output.resolution:q} --mc-error {output.mc_error:q} 2> {log:q}"
+        " {params.voi:q} --out {output.resolution:q} --mc-error {output.mc_error:q} 2> {log:q}"
 
 
 rule provenance:
@@ -160,9 +162,9 @@ rule provenance:
     log:
         "results/{worldview}/logs/provenance.log",
     shell:
-        "python -m agi_interventions provenance --worldview {wildcards.worldview}"
-        " --priors {input.priors:q} --config-files {input.configs:q} --samples {params.samples}"
-        " --seed {params.seed} --chunks {params.chunks} --bootstrap-resamples {params.resamples}"
+        "python -m agi_interventions provenance --worldview {wildcards.worldview:q}"
+        " --priors {input.priors:q} --config-files {input.configs:q} --samples {params.samples:q}"
+        " --seed {params.seed:q} --chunks {params.chunks:q} --bootstrap-resamples {params.resamples:q}"
         " --out {output.provenance:q} 2> {log:q}"
 
 
@@ -173,7 +175,7 @@ rule figures:
         **outputs_of("figures"),
     params:
         results=lambda wildcards, input: os.path.dirname(input.ranking),
-        decision="--decision" if DECISION_ANALYSIS else "",
+        decision=["--decision"] if DECISION_ANALYSIS else [],
     conda:
         "../envs/pipeline.yaml"
     log:
@@ -181,8 +183,8 @@ rule figures:
     benchmark:
         "results/{worldview}/benchmarks/figures.tsv"
     shell:
-        "python -m agi_interventions figures {params.decision} --results {params.results:q}"
-        " --priors {input.priors:q} --name {wildcards.worldview} 2> {log:q}"
+        "python -m agi_interventions figures {params.decision:q} --results {params.results:q}"
+        " --priors {input.priors:q} --name {wildcards.worldview:q} 2> {log:q}"
 
 
 rule report:
@@ -193,7 +195,7 @@ rule report:
     params:
         results=lambda wildcards, input: f"results/{wildcards.worldview}",
         rank_shift=DECISION["rank_shift"],
-        decision="--decision" if DECISION_ANALYSIS else "",
+        decision=["--decision"] if DECISION_ANALYSIS else [],
     conda:
         "../envs/pipeline.yaml"
     log:
@@ -202,5 +204,5 @@ rule report:
         "results/{worldview}/benchmarks/report.tsv"
     shell:
         "python -m agi_interventions report --results {params.results:q}"
-        " --priors {input.priors:q} --name {wildcards.worldview}"
-        " --rank-shift {params.rank_shift} {params.decision} --out {output.report:q} 2> {log:q}"
+        " --priors {input.priors:q} --name {wildcards.worldview:q}"
+        " --rank-shift {params.rank_shift:q} {params.decision:q} --out {output.report:q} 2> {log:q}"

@@ -23,7 +23,7 @@ rule robustness:
     shell:
         "python -m agi_interventions robustness --design {input.design:q}"
         " --draws {input.draws:q} --sobol {input.sobol:q} --sobol-asinh {input.sobol_asinh:q}"
-        " --seed {params.seed} --rank-shift {params.rank_shift} --out-dir {params.out_dir:q}"
+        " --seed {params.seed:q} --rank-shift {params.rank_shift:q} --out-dir {params.out_dir:q}"
         " 2> {log:q}"
 
 
@@ -36,9 +36,8 @@ rule decision:
         **outputs_of("decision"),
     params:
         seed=config["seed"],
-        groups=" ".join(
-            f"--group {name}={','.join(members)}" for name, members in DECISION["groups"].items()
-        ),
+        # names and members are validated (configuration.value_problems) and quoted below
+        groups=[f"--group={name}={','.join(m)}" for name, m in DECISION["groups"].items()],
         evppi_bootstrap=DECISION["evppi_bootstrap"],
         exact_draws=DECISION["exact_draws"],
         switching_bins=DECISION["switching_bins"],
@@ -53,10 +52,10 @@ rule decision:
         "results/{worldview}/benchmarks/decision.tsv"
     shell:
         "python -m agi_interventions decision --priors {input.priors:q}"
-        " --name {wildcards.worldview} --design {input.design:q} --draws {input.draws:q}"
-        " --seed {params.seed} {params.groups} --evppi-bootstrap {params.evppi_bootstrap}"
-        " --exact-draws {params.exact_draws} --switching-bins {params.switching_bins}"
-        " --top-parameters {params.top_parameters} --out-dir {params.out_dir:q} 2> {log:q}"
+        " --name {wildcards.worldview:q} --design {input.design:q} --draws {input.draws:q}"
+        " --seed {params.seed:q} {params.groups:q} --evppi-bootstrap {params.evppi_bootstrap:q}"
+        " --exact-draws {params.exact_draws:q} --switching-bins {params.switching_bins:q}"
+        " --top-parameters {params.top_parameters:q} --out-dir {params.out_dir:q} 2> {log:q}"
 
 
 rule scenarios:
@@ -78,5 +77,5 @@ rule scenarios:
         "results/{worldview}/benchmarks/scenarios.tsv"
     shell:
         "python -m agi_interventions scenarios --design {input.design:q} --draws {input.draws:q}"
-        " --seed {params.seed} --prim-threshold {params.prim_threshold}"
-        " --prim-peel-alpha {params.prim_peel_alpha} --out-dir {params.out_dir:q} 2> {log:q}"
+        " --seed {params.seed:q} --prim-threshold {params.prim_threshold:q}"
+        " --prim-peel-alpha {params.prim_peel_alpha:q} --out-dir {params.out_dir:q} 2> {log:q}"

@@ -1,15 +1,25 @@
-"""Shared fixtures for the test suite."""
+"""Shared fixtures for the test suite.
+
+The suite writes only into pytest's temporary folders: no hypothesis example database, no
+bytecode caches (``-p no:cacheprovider`` in ``pyproject.toml`` turns off pytest's own cache).
+"""
 
 from __future__ import annotations
 
 import copy
 import itertools
+import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from hypothesis import settings
+
+sys.dont_write_bytecode = True
+settings.register_profile("no-side-effects", database=None)
+settings.load_profile("no-side-effects")
 
 #: A valid prior for each of the 18 canonical parameters (parametrisation ``fractions``),
 #: each respecting its admissible range. Tests copy and modify it through ``write_priors``.

@@ -128,10 +128,11 @@ def _pipeline(folder: Path, seed: int = 5, chunks: int = 2) -> dict[str, Path]:
     argv = ["sobol", "--priors", str(BASELINE), "--design", str(design), "--sums"]
     assert main([*argv, *map(str, sums), "--out-dir", str(folder)]) == 0
     ranking, pairwise = folder / "ranking.csv", folder / "pairwise.csv"
-    argv = ["rank", "--priors", str(BASELINE), "--draws", str(draws)]
-    assert main([*argv, "--ranking", str(ranking), "--pairwise", str(pairwise)]) == 0
+    argv = ["rank", "--priors", str(BASELINE), "--design", str(design), "--draws", str(draws)]
+    argv += ["--ranking", str(ranking), "--pairwise", str(pairwise)]
+    assert main([*argv, "--structure", str(folder / "structure.csv")]) == 0
     counts = [str(folder / f"counts_{c}.json") for c in range(chunks)]
-    argv = ["diagnostics", "--draws", str(draws), "--counts", *counts]
+    argv = ["diagnostics", "--design", str(design), "--draws", str(draws), "--counts", *counts]
     assert main([*argv, "--out", str(folder / "diagnostics.csv")]) == 0
     argv = ["resolution", "--design", str(design), "--ranking", str(ranking)]
     argv += ["--pairwise", str(pairwise), "--sobol", str(folder / "sobol.csv")]

@@ -1,4 +1,4 @@
-"""Consistency conditions of model.md and the diagnostics table."""
+"""Consistency conditions of docs/model.md and the diagnostics table."""
 
 import numpy as np
 import pandas as pd

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from SALib.sample import sobol as salib_sample
 
@@ -19,22 +20,73 @@ def baseline():
     return load_worldview(REPO / "config/priors/baseline.yaml")
 
 
-@pytest.mark.parametrize("n_base", [8, 64, 2048])
-def test_a_b_and_ab_rows_equal_salib_bit_for_bit(baseline, n_base):
-    design = SobolDesign(baseline, n_base, seed=20261122)
+def _salib_rows(design: SobolDesign, n_base: int) -> np.ndarray:
     d = len(design.parameters)
     problem = {"num_vars": d, "names": design.parameters, "bounds": [[0.0, 1.0]] * d}
-    reference = salib_sample.sample(
+    return salib_sample.sample(
         problem, n_base, calc_second_order=False, scramble=True, seed=design.design_seed
     )
+
+
+@pytest.mark.parametrize("n_base", [8, 64, 2048])
+def test_a_b_and_ab_unit_rows_equal_salib_bit_for_bit(baseline, n_base):
+    design = SobolDesign(baseline, n_base, seed=20261122)
+    d = len(design.parameters)
+    reference = _salib_rows(design, n_base)
     a, b = design.unit(0, n_base)
     step = d + 2
     assert np.array_equal(reference[0::step], a)
     assert np.array_equal(reference[step - 1 :: step], b)
-    for j in range(d):
-        ab = a.copy()
-        ab[:, j] = b[:, j]
-        assert np.array_equal(reference[j + 1 :: step], ab)
+
+
+@pytest.mark.parametrize("prior_file", ["baseline.yaml", "consistent_by_construction.yaml"])
+def test_the_pipelines_values_are_the_model_at_salibs_rows_bit_for_bit(prior_file):
+    """Production path (design step, chunked evaluate) against SALib's N (D + 2) rows."""
+    from agi_interventions import steps
+    from agi_interventions.model import marginal_values
+    from agi_interventions.parameters import INTERVENTIONS
+    from agi_interventions.population import fractions_from_rest_of_world
+    from agi_interventions.store import ab_column
+
+    worldview = load_worldview(REPO / "config/priors" / prior_file)
+    n_base, seed = 64, 11
+    frames: list = []
+    record = steps.design(worldview, n_base, seed, 4, frames.append)
+    draws = pd.concat(frames, ignore_index=True)
+    parts: list = []
+    for chunk in range(record["chunks"]):
+        steps.evaluate(
+            record,
+            lambda start, stop, cols: draws.iloc[start:stop][list(cols)].reset_index(drop=True),
+            chunk,
+            parts.append,
+        )
+    ab = pd.concat(parts, ignore_index=True)
+
+    design = SobolDesign(worldview, n_base, seed)
+    reference = _salib_rows(design, n_base)
+    d = len(design.parameters)
+
+    def model_at(rows: np.ndarray) -> dict:
+        columns = {
+            name: prior.ppf(rows[:, design.parameters.index(name)])
+            if not prior.is_fixed
+            else np.full(len(rows), prior.value)
+            for name, prior in worldview.priors.items()
+        }
+        if "R_V" in columns:  # the rest of the world's shares give the fractions
+            columns.update(fractions_from_rest_of_world(columns))
+        return marginal_values(columns)
+
+    step = d + 2
+    for option in INTERVENTIONS:
+        assert np.array_equal(draws[option].to_numpy()[0::2], model_at(reference[0::step])[option])
+        assert np.array_equal(
+            draws[option].to_numpy()[1::2], model_at(reference[step - 1 :: step])[option]
+        )
+        for j, name in enumerate(design.parameters):
+            expected = model_at(reference[j + 1 :: step])[option]
+            assert np.array_equal(ab[ab_column(option, name)].to_numpy(), expected)
 
 
 def test_any_range_of_base_points_equals_the_whole_sequence(baseline):
@@ -46,36 +98,11 @@ def test_any_range_of_base_points_equals_the_whole_sequence(baseline):
         assert np.array_equal(part_b, b[start:stop])
 
 
-def test_swap_takes_one_column_from_b_and_keeps_the_rest(baseline):
-    design = SobolDesign(baseline, 16, seed=1)
-    a_unit, b_unit = design.unit(0, 16)
-    a, b = design.map_unit(a_unit), design.map_unit(b_unit)
-    ab = design.swap(a, b, "F_V")
-    assert np.array_equal(ab["F_V"], b["F_V"])
-    for name in baseline.priors:
-        if name != "F_V":
-            assert np.array_equal(ab[name], a[name])
-
-
-def test_rest_of_world_fractions_are_rederived_after_a_swap():
-    worldview = load_worldview(REPO / "config/priors/consistent_by_construction.yaml")
-    design = SobolDesign(worldview, 32, seed=2)
-    a_unit, b_unit = design.unit(0, 32)
-    a, b = design.map_unit(a_unit), design.map_unit(b_unit)
-    ab = design.swap(a, b, "R_V")
-    assert not np.array_equal(ab["F_V"], a["F_V"])
-    expected = (1 - ab["F_I"]) * ab["R_V"] + ab["F_I"] * ab["p_V"]
-    np.testing.assert_allclose(ab["F_V"], expected, rtol=1e-15)
-
-
 def test_blocks_are_a_power_of_two_and_cover_the_design(baseline):
     for n_base, blocks in [(8, 8), (1024, 1024), (2**14, MAX_BLOCKS)]:
         design = SobolDesign(baseline, n_base, seed=0)
         assert design.n_blocks == blocks
         assert design.block_size * design.n_blocks == n_base
-        assert design.block_range(0, design.n_blocks) == (0, n_base)
-    with pytest.raises(ValueError, match="outside"):
-        SobolDesign(baseline, 8, seed=0).block_range(0, 9)
 
 
 def test_base_size_must_be_a_power_of_two(baseline):

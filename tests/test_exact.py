@@ -35,7 +35,6 @@ def _worldview(**dists) -> Worldview:
         name="toy",
         path=Path("toy.yaml"),
         description="",
-        parametrisation="fractions",
         priors={name: _prior(name, dist) for name, dist in dists.items()},
     )
 

@@ -115,7 +115,7 @@ def test_channels_sum_to_alignment_value_and_arrays_are_vectorised():
 
 
 def test_locality_zero_makes_cooperation_ratio_independent_of_fv():
-    # model.md: with l = 0, db_dFCV = k F_V and db_dFCnotV = k (1 - F_V), so
+    # docs/model.md: with l = 0, db_dFCV = k F_V and db_dFCnotV = k (1 - F_V), so
     # a_CV / a_CnotV = p_V dpCV_daCV / ((1 - p_V) dpCnotV_daCnotV).
     params = random_consistent_points(500, seed=8)
     k = np.random.default_rng(1).uniform(0.1, 2, 500)

@@ -268,7 +268,7 @@ def test_baseline_worldview_loads():
     wv = load_worldview(PRIORS_DIR / "baseline.yaml")
     assert isinstance(wv, Worldview)
     assert wv.name == "baseline"
-    assert wv.parametrisation == "fractions"
+    assert not wv.structure.variants
     assert tuple(wv.priors) == PARAMETER_NAMES
     assert wv.inputs == list(PARAMETER_NAMES)
     assert wv.description.strip()
@@ -279,7 +279,8 @@ def test_baseline_worldview_loads():
 def test_rest_of_world_worldview_loads():
     wv = load_worldview(PRIORS_DIR / "consistent_by_construction.yaml", name="row")
     assert wv.name == "row"
-    assert wv.parametrisation == "rest_of_world"
+    assert wv.structure.always == ["rest_of_world"]
+    assert wv.structure.consistent_by_construction
     for name in REST:
         assert name in wv.priors
         assert name in wv.uncertain
@@ -634,7 +635,7 @@ BAD_PARAMETER_CASES = [
         {"R_V": REST["R_V"], "R_CV": REST["R_CV"], "R_CnotV": REST["R_CnotV"]},
         ROW,
         "F_V",
-        ["unknown parameter", "derived from R_V", "rest_of_world"],
+        ["not an input of this worldview", "derived by the rest_of_world variant"],
         id="F_V-under-rest-of-world",
     ),
     pytest.param(
@@ -643,7 +644,7 @@ BAD_PARAMETER_CASES = [
         {"R_V": REST["R_V"]},
         {},
         "R_V",
-        ["unknown parameter", "rest_of_world"],
+        ["not an input of this worldview", "add structure: {rest_of_world: p}"],
         id="R_V-under-fractions",
     ),
     pytest.param(

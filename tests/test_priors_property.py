@@ -14,12 +14,13 @@ from hypothesis import strategies as st
 from agi_interventions.design import SobolDesign
 from agi_interventions.errors import PriorError
 from agi_interventions.model import marginal_values
-from agi_interventions.parameters import PARAMETERS, REST_OF_WORLD
 from agi_interventions.priors import FAMILIES, load_worldview
+from agi_interventions.structure import known_names
 
 from .conftest import VALID_PRIORS, NoAliasDumper
 
-NAMES = [*PARAMETERS, *REST_OF_WORLD]
+KNOWN = known_names()
+NAMES = list(KNOWN)
 ARGUMENTS = sorted(
     {a for f in FAMILIES.values() for req in f.required for a in req}
     | {a for f in FAMILIES.values() for a in f.optional}
@@ -88,6 +89,13 @@ def plausible_entries(draw):
     return entry
 
 
+VARIANT_INPUTS = {
+    "l": {"dist": "beta", "a": 1, "b": 4},
+    "k_C": {"dist": "lognormal", "ci90": [0.05, 1.0]},
+    "s": {"dist": "normal", "ci90": [-0.5, 1.0]},
+    "theta": {"dist": "uniform", "low": 0.2, "high": 0.6},
+}
+
 REST_OF_WORLD_PRIORS = {
     **{k: v for k, v in VALID_PRIORS.items() if k not in ("F_V", "F_CV", "F_CnotV")},
     "R_V": {"dist": "beta", "a": 2, "b": 5, "low": 0.01, "high": 0.99},
@@ -103,13 +111,23 @@ def documents(draw):
     if draw(st.integers(0, 4)) < 3:  # plausible edits of a valid worldview
         rest = draw(st.integers(0, 4)) == 0
         parameters = copy.deepcopy(REST_OF_WORLD_PRIORS if rest else VALID_PRIORS)
+        structure = {}
+        if not rest and draw(st.integers(0, 2)) == 0:  # structural variants, sometimes switched
+            parameters.update(copy.deepcopy(VARIANT_INPUTS))
+            structure = {
+                "locality": draw(st.sampled_from([0.5, 1, 0.0])),
+                "coalition_size": draw(st.sampled_from([0.25, 1, 1.5])),
+            }
         for _ in range(draw(st.integers(0, 3))):
             parameters[draw(st.sampled_from(list(parameters)))] = draw(plausible_entries())
-        return {
+        document = {
             "description": "plausible",
             "parametrisation": "rest_of_world" if rest else "fractions",
             "parameters": parameters,
         }
+        if structure:
+            document["structure"] = structure
+        return document
     parameters = copy.deepcopy(VALID_PRIORS)
     for _ in range(draw(st.integers(0, 4))):
         parameters[draw(st.sampled_from(NAMES))] = draw(entries())
@@ -151,10 +169,10 @@ def test_any_document_is_a_usable_worldview_or_a_clear_error(tmp_path, document)
     for unit_rows in (a, b, np.clip(a, 1e-12, 1 - 1e-12)):
         inputs = design.map_unit(unit_rows)
         for name in worldview.priors:
-            spec = PARAMETERS.get(name) or REST_OF_WORLD[name]
+            spec = KNOWN[name]
             column = inputs[name]
             assert np.all(np.isfinite(column)), name
             assert spec.contains(float(column.min()), float(column.max())), name
-        outputs = marginal_values(inputs)
+        outputs = marginal_values(worldview.structure.canonical(inputs))
         for name, column in outputs.items():
             assert np.all(np.isfinite(column)), name

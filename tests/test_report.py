@@ -282,7 +282,9 @@ def report_html(worldview, values):
     context = ReportContext(
         worldview=worldview.name,
         description=worldview.description,
-        parametrisation=worldview.parametrisation,
+        structure=worldview.structure.describe(),
+        derived_note="",
+        consistent_by_construction=False,
         priors=prior_rows(worldview),
         ranking=ranking,
         pairwise=make_pairwise(),

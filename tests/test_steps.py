@@ -15,7 +15,7 @@ from agi_interventions.configuration import ConfigError, DecisionSettings
 from agi_interventions.design import SobolDesign
 from agi_interventions.io import csv_text
 from agi_interventions.model import marginal_values
-from agi_interventions.parameters import INTERVENTIONS, resolve_groups
+from agi_interventions.parameters import INTERVENTIONS
 from agi_interventions.priors import load_worldview
 from agi_interventions.stats import subsample
 
@@ -156,6 +156,11 @@ def test_subsample_is_deterministic_and_bounded():
 
 
 def test_groups_map_onto_rest_of_world_inputs():
+    from agi_interventions.structure import Structure
+
+    structure = Structure({"rest_of_world": 1.0})
     groups = {"landscape": ["F_V", "F_CV"], "none": ["b"]}
-    resolved = resolve_groups(groups, ["R_V", "R_CV", "U_B"])
+    resolved = structure.resolve_groups(groups, structure.input_specs(), ["R_V", "R_CV", "U_B"])
     assert resolved == {"landscape": ["R_V", "R_CV"]}
+    by_spec = structure.resolve_groups({}, structure.input_specs(), ["U_B", "R_V", "F_I", "R_CV"])
+    assert by_spec == {"utilities": ["U_B"], "landscape": ["R_V", "R_CV"], "our_agent": ["F_I"]}

@@ -3,10 +3,17 @@
 The rule (stated in the README): an uncertain prior's quantiles at
 :data:`CHECK_PROBABILITIES` (1e-12 to 1 - 1e-12) are finite, ordered and inside its support;
 its mean and variance are finite; its 90% interval is wider than :data:`MIN_RELATIVE_SPREAD`
-of its median (a narrower prior is a constant: use ``fixed``); and the model's outputs at every
-corner of the box spanned by all priors' extreme quantiles stay below :data:`OUTPUT_LIMIT`
-(the outputs are multilinear in most parameters and convex in ``1/F_V`` and ``1/(1 - F_V)``,
-so their extremes over the box lie at its corners).
+of the larger of its 5% and 95% quantiles in magnitude (a narrower prior is a constant: use
+``fixed``); and a bound on the model's outputs over the box spanned by all priors' extreme
+quantiles stays below :data:`OUTPUT_LIMIT` (:func:`output_bound`).
+
+The bound costs time linear in the number of inputs. Every output of the closed form is a sum
+of terms ``c prod_j f_j(theta_j)`` over the canonical parameters (``docs/model.md``), so
+``|output| <= sum_t |c_t| prod_j max |f_tj|`` over each parameter's range. A sampled
+parameter's range runs from its 1e-12 to its 1 - 1e-12 quantile; a parameter a variant
+derives gets the range of the variant's formula over the corners of its own inputs' ranges
+(exact for every registered variant, whose formulas are monotone in each input; a switched
+variant's range is joined with the parameter's own prior range).
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from agi_interventions.documents import quote
+from agi_interventions.structure import Structure, corner_ranges
 
 if TYPE_CHECKING:
     from agi_interventions.parameters import ParameterSpec
@@ -30,7 +38,9 @@ if TYPE_CHECKING:
 CHECK_PROBABILITIES = np.array(
     [1e-12, 1e-6, 0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99, 1 - 1e-6, 1 - 1e-12]
 )
-#: Smallest 90% width of an uncertain prior relative to ``max(1, |median|)``.
+#: Largest shape parameter of a beta (or PERT) prior: beyond it the samplers lose accuracy.
+MAX_BETA_SHAPE = 1e12
+#: Smallest 90% width of an uncertain prior relative to the larger of |q05| and |q95|.
 MIN_RELATIVE_SPREAD = 1e-9
 #: Largest magnitude of a model output at the extremes of the priors; squares and sums of
 #: squares of such values stay finite in double precision.
@@ -56,9 +66,17 @@ def admissibility_problems(prior: Prior, spec: ParameterSpec) -> list[str]:
     list of str
         Problems, empty if the prior is admissible.
     """
-    if prior.is_fixed:
+    if prior.is_fixed or prior.is_discrete:
         return []
     dist = prior.dist
+    if getattr(getattr(dist, "dist", None), "name", "") == "beta":
+        shapes = [float(v) for v in dist.args[:2]]
+        if max(shapes) > MAX_BETA_SHAPE:
+            return [
+                f"{prior.describe()} has beta shapes {shapes[0]:.3g} and {shapes[1]:.3g}; above "
+                f"{MAX_BETA_SHAPE:g} the samplers are not accurate: a beta this concentrated is "
+                "a normal in effect, so use truncnormal (or fixed)"
+            ]
     low, high = prior.support()
     try:
         with np.errstate(all="ignore"), warnings.catch_warnings():
@@ -87,7 +105,7 @@ def admissibility_problems(prior: Prior, spec: ParameterSpec) -> list[str]:
         ]
     median = q[CHECK_PROBABILITIES.tolist().index(0.5)]
     width = q[7] - q[3]  # 95% and 5% quantiles
-    if width <= MIN_RELATIVE_SPREAD * max(1.0, abs(median)):
+    if width <= MIN_RELATIVE_SPREAD * max(abs(q[3]), abs(q[7])):
         return [
             f"{prior.describe()} is so narrow (90% within {width:.3g} of {median:.6g}) that "
             f"it is a constant in effect: use {{dist: fixed, value: {median:.6g}}}"
@@ -95,38 +113,88 @@ def admissibility_problems(prior: Prior, spec: ParameterSpec) -> list[str]:
     return []
 
 
-def extreme_outputs(priors: Mapping[str, Prior], parametrisation: str) -> tuple[float, list[str]]:
-    """Return the largest |model output| over the corners of the priors' extreme quantiles.
+#: Probabilities whose quantiles span each prior's range in the output bound.
+EXTREME_PROBABILITIES = np.array([1e-12, 1 - 1e-12])
 
-    Also returns the three parameters spanning the most orders of magnitude there.
+
+def _max_abs(kind: str, low: float, high: float) -> float:
+    """Largest ``|f(x)|`` of an elementary factor over ``[low, high]``."""
+    if kind == "x":
+        return max(abs(low), abs(high))
+    if kind == "1-x":
+        return max(abs(1.0 - low), abs(1.0 - high))
+    if kind == "1/x":
+        return math.inf if low <= 0.0 <= high else 1.0 / min(abs(low), abs(high))
+    if kind == "1/(1-x)":
+        return math.inf if low <= 1.0 <= high else 1.0 / min(abs(1.0 - low), abs(1.0 - high))
+    raise ValueError(f"unknown factor kind {kind!r}")
+
+
+def parameter_ranges(priors: Mapping[str, Prior], structure: Structure) -> dict[str, tuple]:
+    """Range of every input and canonical parameter at the priors' extreme quantiles.
+
+    Parameters
+    ----------
+    priors
+        Every input's prior.
+    structure
+        The worldview's structure (its variants derive canonical parameters).
+
+    Returns
+    -------
+    dict of str to tuple
+        ``(low, high)`` per name.
     """
-    from agi_interventions.model import marginal_values
-    from agi_interventions.population import fractions_from_rest_of_world
-
-    ends = {}
+    ranges: dict[str, tuple[float, float]] = {}
     for name, prior in priors.items():
         if prior.is_fixed:
-            ends[name] = np.array([prior.value])
+            ranges[name] = (float(prior.value), float(prior.value))  # type: ignore[arg-type]
         else:
-            ends[name] = prior.ppf(np.array([1e-12, 1 - 1e-12]))
-    corners = np.arange(2 ** sum(e.size == 2 for e in ends.values()))
-    inputs, bit = {}, 0
-    for name, e in ends.items():  # corner k takes the upper end of parameter i if bit i is set
-        if e.size == 2:
-            inputs[name] = e[(corners >> bit) & 1]
-            bit += 1
-        else:
-            inputs[name] = np.full(corners.size, e[0])
-    if parametrisation == "rest_of_world":
-        inputs.update(fractions_from_rest_of_world(inputs))
-    with np.errstate(all="ignore"):
-        outputs = marginal_values(inputs)
-    worst = max(
-        float(np.max(np.abs(np.where(np.isfinite(v), v, np.inf)))) for v in outputs.values()
-    )
-    spans = {
-        n: float(np.max(np.abs(np.log10(np.abs(e[e != 0]))))) if np.any(e != 0) else 0.0
-        for n, e in ends.items()
-    }
+            low, high = prior.ppf(EXTREME_PROBABILITIES)
+            ranges[name] = (float(low), float(high))
+    switches = set(structure.switches)
+    for variant in structure.variants:
+        for name, (low, high) in corner_ranges(variant, ranges).items():
+            if variant.name in switches:
+                own_low, own_high = ranges[name]
+                low, high = min(low, own_low), max(high, own_high)
+            ranges[name] = (low, high)
+    return ranges
+
+
+def output_bound(priors: Mapping[str, Prior], structure: Structure) -> tuple[float, list[str]]:
+    """Bound the model's outputs in magnitude over the priors' extreme quantiles.
+
+    Parameters
+    ----------
+    priors
+        Every input's prior.
+    structure
+        The worldview's structure.
+
+    Returns
+    -------
+    tuple
+        The bound (``inf`` where a reciprocal factor's range reaches its pole) and the three
+        parameters spanning the most orders of magnitude.
+    """
+    from agi_interventions.exact.outputs import bound_outputs
+
+    ranges = parameter_ranges(priors, structure)
+    worst = 0.0
+    for form in bound_outputs().values():
+        total = 0.0
+        for signature, coef in form.terms.items():
+            term = abs(coef)
+            for name, factor in signature:
+                for kind in factor:
+                    term *= _max_abs(kind, *ranges[name])
+            total += term
+        worst = max(worst, total)
+    spans = {}
+    for name, (low, high) in ranges.items():
+        ends = np.abs(np.array([low, high]))
+        ends = ends[(ends != 0) & np.isfinite(ends)]
+        spans[name] = float(np.max(np.abs(np.log10(ends)))) if ends.size else 0.0
     widest = sorted(spans, key=lambda n: -spans[n])[:3]
-    return worst, widest
+    return (worst if math.isfinite(worst) else math.inf), widest

@@ -27,7 +27,14 @@ from typing import Any
 import pandas as pd
 
 from agi_interventions import io
-from agi_interventions.configuration import ConfigError, DecisionSettings, chunk_count, defaults
+from agi_interventions.configuration import (
+    ConfigError,
+    DecisionSettings,
+    chunk_count,
+    defaults,
+    normalised,
+    value_problems,
+)
 from agi_interventions.montecarlo import p_best, simulate, summarise
 from agi_interventions.parameters import INTERVENTIONS
 from agi_interventions.priors import Worldview, load_worldview
@@ -82,10 +89,14 @@ def settings(samples: int, seed: int, **options: Any) -> dict[str, Any]:
 
     config = {"worldviews": {"notebook": "-"}, "samples": samples, "seed": seed, **options}
     try:
-        return defaults(config)
+        config = normalised(defaults(config))
     except jsonschema.ValidationError as err:
         where = ".".join(str(p) for p in err.absolute_path) or "settings"
         raise ConfigError(f"invalid setting {where}: {err.message}") from None
+    problems = value_problems(config, "settings")
+    if problems:
+        raise ConfigError("; ".join(problems))
+    return config
 
 
 def analyse(
@@ -167,7 +178,8 @@ def analyse(
     keep(steps.sobol(record, sums, exact))
     keep({"diagnostics": steps.diagnostics([draws], counts)})
     inputs, values = draws[record["parameters"]], draws[list(INTERVENTIONS)]
-    keep(steps.rank(values, exact))
+    switches = view.structure.switches
+    keep(steps.rank(values, exact, draws[switches], view.structure.probabilities))
     voi = None
     if config["decision_analysis"]:
         decision = DecisionSettings.from_config(config["decision"])
@@ -179,6 +191,7 @@ def analyse(
                 tables["sobol_asinh"],
                 seed=seed,
                 rank_shift=decision.rank_shift,
+                discrete=view.discrete,
             )
         )
         keep(steps.decision(view, inputs, values, decision, seed=seed, exact=exact))

@@ -28,14 +28,13 @@ from agi_interventions.parameters import (
     INTERVENTIONS,
     OUTPUTS,
     PARAMETER_NAMES,
-    REST_OF_WORLD,
     difference_name,
     indicator_name,
 )
-from agi_interventions.population import fractions_from_rest_of_world
 from agi_interventions.progress import Progress
 from agi_interventions.seeds import derive_seed
 from agi_interventions.store import ab_column
+from agi_interventions.structure import Structure
 
 if TYPE_CHECKING:
     from agi_interventions.design import SobolDesign
@@ -47,17 +46,21 @@ DESIGN_BATCH = 2**15
 BATCH_POINTS = 2**15
 
 
-def _evaluate(inputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+def _evaluate(canonical: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Every model output and the ``consistent`` flag at some rows (none dropped)."""
-    outputs = marginal_values(inputs)
-    outputs["consistent"] = is_consistent(inputs)
+    outputs = marginal_values(canonical)
+    outputs["consistent"] = is_consistent(canonical)
     return outputs
 
 
-def input_columns(design: SobolDesign) -> list[str]:
-    """Input columns stored with the draws: canonical parameters, then rest-of-world ones."""
-    extra = [name for name in design.worldview.priors if name in REST_OF_WORLD]
-    return [*PARAMETER_NAMES, *extra]
+def input_columns(inputs: Sequence[str]) -> list[str]:
+    """Columns stored with the draws: every canonical parameter, then the other inputs.
+
+    A canonical parameter that is an input holds its sampled value (where a switched variant
+    may replace it: the value used when the variant does not hold); one that a variant always
+    derives holds the derived value.
+    """
+    return [*PARAMETER_NAMES, *(name for name in inputs if name not in PARAMETER_NAMES)]
 
 
 def draw_design(design: SobolDesign) -> Iterator[pd.DataFrame]:
@@ -75,20 +78,24 @@ def draw_design(design: SobolDesign) -> Iterator[pd.DataFrame]:
         ``matrix`` (``A`` or ``B``), every input, every output and ``consistent``.
     """
     n = design.n_base
-    columns = input_columns(design)
+    columns = input_columns(design.worldview.inputs)
+    structure = design.worldview.structure
     progress = Progress(f"{design.worldview.name}: design", 2 * n)
     for start in range(0, n, DESIGN_BATCH):
         stop = min(n, start + DESIGN_BATCH)
         unit_a, unit_b = design.unit(start, stop)
         inputs_a, inputs_b = design.map_unit(unit_a), design.map_unit(unit_b)
-        out_a, out_b = _evaluate(inputs_a), _evaluate(inputs_b)
+        canonical_a, canonical_b = structure.canonical(inputs_a), structure.canonical(inputs_b)
+        out_a, out_b = _evaluate(canonical_a), _evaluate(canonical_b)
         size = stop - start
         frame: dict[str, np.ndarray] = {
             "base_index": np.repeat(np.arange(start, stop, dtype=np.int64), 2),
             "matrix": np.tile(np.array(["A", "B"], dtype=object), size),
         }
-        for name in columns:
-            frame[name] = _interleave(inputs_a[name], inputs_b[name])
+        for name in columns:  # an input as sampled, else as its variant derives it
+            stored_a = inputs_a[name] if name in inputs_a else canonical_a[name]
+            stored_b = inputs_b[name] if name in inputs_b else canonical_b[name]
+            frame[name] = _interleave(stored_a, stored_b)
         for name in (*OUTPUTS, "consistent"):
             frame[name] = _interleave(out_a[name], out_b[name])
         progress.advance(2 * size)
@@ -129,13 +136,19 @@ def design_record(design: SobolDesign, values: pd.DataFrame, chunks: int) -> dic
     for key, y in outputs.items():
         finite = y[np.isfinite(y)]
         shift[key] = float(finite.mean()) if finite.size else 0.0
+    from agi_interventions.integrity import design_id
+
+    fingerprint = design.worldview.fingerprint
     return {
         "worldview": design.worldview.name,
-        "parametrisation": design.worldview.parametrisation,
+        "fingerprint": fingerprint,
+        "design_id": design_id(fingerprint, design.n_base, design.seed),
+        "structure": design.worldview.structure.record(),
         "n_base": design.n_base,
         "seed": design.seed,
         "design_seed": design.design_seed,
         "parameters": design.parameters,
+        "discrete": design.worldview.discrete,
         "inputs": list(design.worldview.priors),
         "n_blocks": design.n_blocks,
         "block_size": design.block_size,
@@ -163,7 +176,7 @@ def evaluate_chunk(
     Parameters
     ----------
     record
-        The design record (:func:`design_record`): parameters, inputs, parametrisation.
+        The design record (:func:`design_record`): parameters, inputs, structure.
     draws
         The worldview's sampled inputs at the independent draws of those base points
         (rows ``2 start .. 2 stop``, interleaved ``A``, ``B``).
@@ -177,6 +190,7 @@ def evaluate_chunk(
         per intervention and parameter, :func:`agi_interventions.store.ab_column`) and the
         diagnostic counts over those rows.
     """
+    structure = Structure.from_record(record["structure"])
     inputs_a = {k: draws[k].to_numpy()[0::2] for k in record["inputs"]}
     inputs_b = {k: draws[k].to_numpy()[1::2] for k in record["inputs"]}
     frame: dict[str, np.ndarray] = {"base_index": np.arange(start, stop, dtype=np.int64)}
@@ -187,12 +201,11 @@ def evaluate_chunk(
     for parameter in record["parameters"]:
         inputs = dict(inputs_a)
         inputs[parameter] = inputs_b[parameter]
-        if record["parametrisation"] == "rest_of_world":
-            inputs.update(fractions_from_rest_of_world(inputs))
-        outputs = _evaluate(inputs)
+        canonical = structure.canonical(inputs)
+        outputs = _evaluate(canonical)
         for output in INTERVENTIONS:
             frame[ab_column(output, parameter)] = outputs[output]
-        counts = add_counts(counts, check_counts(inputs, outputs, OUTPUTS))
+        counts = add_counts(counts, check_counts(canonical, outputs, OUTPUTS))
         progress.advance(stop - start)
     return pd.DataFrame(frame), counts
 

@@ -59,7 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", required=True)
     integer = {"type": int, "required": True}
-    number = {"type": float, "required": True}
+    optional_integer = {"type": int, "help": "default: the configuration schema's"}
+    optional_number = {"type": float, "help": "default: the configuration schema's"}
     _add(
         sub,
         "check-priors",
@@ -119,6 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
         "diagnostics",
         commands.diagnostics,
         "Count inconsistent and non-finite rows.",
+        DESIGN,
         DRAWS,
         ("--counts", _path("the chunks' counts", nargs="+")),
         ("--out", _path()),
@@ -127,12 +129,14 @@ def build_parser() -> argparse.ArgumentParser:
         sub,
         "rank",
         commands.rank,
-        "Rank interventions; pairwise comparisons.",
+        "Rank interventions; pairwise comparisons; the ranking per structure.",
         PRIORS,
         NAME,
+        DESIGN,
         DRAWS,
         ("--ranking", _path()),
         ("--pairwise", _path()),
+        ("--structure", _path("output: the ranking where each variant holds and where not")),
     )
     _add(
         sub,
@@ -185,10 +189,10 @@ def build_parser() -> argparse.ArgumentParser:
         DRAWS,
         SEED,
         ("--group", {"action": "append", "default": [], "help": "NAME=P1,P2,... (repeat)"}),
-        ("--evppi-bootstrap", integer),
-        ("--exact-draws", integer),
-        ("--switching-bins", integer),
-        ("--top-parameters", integer),
+        ("--evppi-bootstrap", optional_integer),
+        ("--exact-draws", optional_integer),
+        ("--switching-bins", optional_integer),
+        ("--top-parameters", optional_integer),
         OUT_DIR,
     )
     _add(
@@ -199,8 +203,8 @@ def build_parser() -> argparse.ArgumentParser:
         DESIGN,
         DRAWS,
         SEED,
-        ("--prim-threshold", number),
-        ("--prim-peel-alpha", number),
+        ("--prim-threshold", optional_number),
+        ("--prim-peel-alpha", optional_number),
         OUT_DIR,
     )
     _add(
@@ -228,6 +232,50 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Arguments that are configuration settings: checked against the same schema.
+SETTINGS = {
+    "samples": ("samples",),
+    "seed": ("seed",),
+    "chunks": ("chunks",),
+    "resamples": ("bootstrap_resamples",),
+    "bootstrap_resamples": ("bootstrap_resamples",),
+    "evppi_bootstrap": ("decision", "evppi_bootstrap"),
+    "exact_draws": ("decision", "exact_draws"),
+    "switching_bins": ("decision", "switching_bins"),
+    "top_parameters": ("decision", "top_parameters"),
+    "prim_threshold": ("decision", "prim_threshold"),
+    "prim_peel_alpha": ("decision", "prim_peel_alpha"),
+    "rank_shift": ("decision", "rank_shift"),
+}
+
+
+def check_arguments(args: argparse.Namespace) -> None:
+    """Check every argument that is a configuration setting as the configuration is checked.
+
+    Raises
+    ------
+    ConfigError
+        Naming the argument and the problem.
+    """
+    from agi_interventions.configuration import ConfigError, check_setting, value_problems
+
+    for dest, path in SETTINGS.items():
+        value = getattr(args, dest, None)
+        if value is None:
+            continue
+        try:
+            check_setting(path, value)
+        except ConfigError as err:
+            flag = "--" + dest.replace("_", "-")
+            raise ConfigError(f"{flag} {value}: {err}") from None
+    if getattr(args, "group", None):
+        from agi_interventions.commands import parse_groups
+
+        problems = value_problems({"decision": {"groups": parse_groups(args.group)}}, "--group")
+        if problems:
+            raise ConfigError("; ".join(problems))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the process exit code.
 
@@ -249,13 +297,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     start = time.perf_counter()
     try:
+        check_arguments(args)
         args.func(args)
     except PriorError as err:
         for problem in err.problems:
             logger.error("%s", problem)
         return 2
-    except (ValueError, KeyError, FileNotFoundError) as err:
+    except ValueError as err:
         logger.error("%s", err)
+        return 2
+    except OSError as err:
+        where = f"{err.filename}: " if err.filename else ""
+        logger.error("%s%s", where, err.strerror or err)
         return 2
     logger.info(
         "%s done in %.1f s; peak memory %.0f MB",

@@ -13,17 +13,25 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-from agi_interventions import io
+from agi_interventions import integrity, io
 from agi_interventions.errors import PriorError
 from agi_interventions.parameters import INTERVENTIONS
 
 logger = logging.getLogger(__name__)
 
 
-def _worldview(args: argparse.Namespace):
+def _worldview(args: argparse.Namespace, record: dict | None = None):
+    """Load the prior file; with a design record, check that the design was drawn from it."""
     from agi_interventions.priors import load_worldview
 
-    return load_worldview(args.priors, name=args.name)
+    worldview = load_worldview(args.priors, name=args.name)
+    if record is not None:
+        integrity.check_worldview(record, worldview.fingerprint, args.priors)
+    return worldview
+
+
+def _design(args: argparse.Namespace) -> dict:
+    return integrity.read_design(args.design)
 
 
 def _write_tables(tables: dict, folder: Path) -> None:
@@ -39,10 +47,11 @@ def _draws_reader(path: Path):
     return lambda start, stop, columns: store.read_rows(path, start, stop, columns)
 
 
-def _independent(args: argparse.Namespace):
+def _independent(args: argparse.Namespace, record: dict):
     from agi_interventions import store
 
-    parameters = store.read_json(args.design)["parameters"]
+    integrity.check_draws(args.draws, record)
+    parameters = record["parameters"]
     draws = store.read_columns(args.draws, [*parameters, *INTERVENTIONS])
     return draws[parameters], draws[list(INTERVENTIONS)]
 
@@ -51,82 +60,120 @@ def design(args: argparse.Namespace) -> None:
     """Draw the design (``design`` rule): draws.parquet and design.json."""
     from agi_interventions import steps, store
 
-    with store.ParquetSink(args.draws) as sink:
-        record = steps.design(_worldview(args), args.samples, args.seed, args.chunks, sink)
+    io.check_outputs(args.draws, args.design)
+    worldview = _worldview(args)
+    meta = integrity.parquet_metadata(
+        {"design_id": integrity.design_id(worldview.fingerprint, args.samples, args.seed)}
+    )
+    with store.ParquetSink(args.draws, meta) as sink:
+        record = steps.design(worldview, args.samples, args.seed, args.chunks, sink)
     store.write_json(record, args.design)
+
+
+def _chunk(record: dict, chunk: int) -> int:
+    if not 0 <= chunk < record["chunks"]:
+        raise ValueError(f"--chunk {chunk}: the design has chunks 0 to {record['chunks'] - 1}")
+    return chunk
 
 
 def evaluate(args: argparse.Namespace) -> None:
     """Evaluate one chunk's ``AB_j`` rows (``evaluate`` rule)."""
     from agi_interventions import steps, store
 
-    record = store.read_json(args.design)
-    with store.ParquetSink(args.out) as sink:
-        counts = steps.evaluate(record, _draws_reader(args.draws), args.chunk, sink)
-    store.write_json(counts, args.counts)
+    io.check_outputs(args.out, args.counts)
+    record = _design(args)
+    chunk = _chunk(record, args.chunk)
+    integrity.check_draws(args.draws, record)
+    with store.ParquetSink(args.out, integrity.parquet_metadata(record, chunk)) as sink:
+        counts = steps.evaluate(record, _draws_reader(args.draws), chunk, sink)
+    store.write_json(integrity.counts_record(record, chunk, counts), args.counts)
 
 
 def sobol_chunk(args: argparse.Namespace) -> None:
     """Sum one chunk's Sobol statistics (``sobol_chunk`` rule)."""
     from agi_interventions import steps, store
 
-    record = store.read_json(args.design)
+    io.check_outputs(args.out)
+    record = _design(args)
+    chunk = _chunk(record, args.chunk)
+    integrity.check_draws(args.draws, record)
+    per_chunk = record["n_base"] // record["chunks"]
+    integrity.check_chunk_values(args.ab, record, chunk, per_chunk)
     sums = steps.sobol_sums(
         record,
         _draws_reader(args.draws),
         lambda start, stop: store.read_rows(args.ab, start, stop),
-        args.chunk,
+        chunk,
         args.resamples,
     )
-    store.write_arrays(sums, args.out)
+    store.write_arrays(integrity.sums_record(record, chunk, sums), args.out)
 
 
 def sobol(args: argparse.Namespace) -> None:
     """Merge the chunks' sums into the three Sobol tables (``sobol`` rule)."""
-    from agi_interventions import steps, store
+    from agi_interventions import steps
     from agi_interventions.exact import engine_for
 
-    exact, reason = engine_for(_worldview(args))
+    io.check_outputs(folders=[args.out_dir])
+    record = _design(args)
+    if len(args.sums) != record["chunks"]:
+        raise ValueError(f"--sums: {len(args.sums)} files for {record['chunks']} chunks")
+    sums = [integrity.read_sums(p, record, chunk) for chunk, p in enumerate(args.sums)]
+    exact, reason = engine_for(_worldview(args, record))
     if exact is None:
         logger.info("exact indices not available: %s", reason)
-    sums = [store.read_arrays(p) for p in args.sums]
-    _write_tables(steps.sobol(store.read_json(args.design), sums, exact), args.out_dir)
+    _write_tables(steps.sobol(record, sums, exact), args.out_dir)
 
 
 def diagnostics(args: argparse.Namespace) -> None:
     """Count inconsistent and non-finite rows (``diagnostics`` rule)."""
     from agi_interventions import steps, store
-    from agi_interventions.consistency import CONSISTENCY_INPUTS
-    from agi_interventions.parameters import OUTPUTS
+    from agi_interventions.parameters import OUTPUTS, PARAMETER_NAMES
 
-    batches = store.iter_batches(args.draws, [*CONSISTENCY_INPUTS, *OUTPUTS])
-    counts = [store.read_json(p) for p in args.counts]
+    io.check_outputs(args.out)
+    record = _design(args)
+    integrity.check_draws(args.draws, record)
+    if len(args.counts) != record["chunks"]:
+        raise ValueError(f"--counts: {len(args.counts)} files for {record['chunks']} chunks")
+    counts = [integrity.read_counts(p, record, chunk) for chunk, p in enumerate(args.counts)]
+    batches = store.iter_batches(args.draws, [*PARAMETER_NAMES, *OUTPUTS])
     io.write_csv(steps.diagnostics(batches, counts), args.out)
 
 
 def rank(args: argparse.Namespace) -> None:
-    """Write the ranking and pairwise tables (``rank`` rule)."""
+    """Write the ranking, pairwise and per-structure tables (``rank`` rule)."""
     from agi_interventions import steps, store
     from agi_interventions.exact import engine_for
 
-    exact, _ = engine_for(_worldview(args))
-    tables = steps.rank(store.read_columns(args.draws, list(INTERVENTIONS)), exact)
+    io.check_outputs(args.ranking, args.pairwise, args.structure)
+    record = _design(args)
+    worldview = _worldview(args, record)
+    integrity.check_draws(args.draws, record)
+    exact, _ = engine_for(worldview)
+    switches = worldview.structure.switches
+    draws = store.read_columns(args.draws, [*INTERVENTIONS, *switches])
+    tables = steps.rank(
+        draws[list(INTERVENTIONS)],
+        exact,
+        draws[switches],
+        worldview.structure.probabilities,
+    )
     io.write_csv(tables["ranking"], args.ranking)
     io.write_csv(tables["pairwise"], args.pairwise)
+    io.write_csv(tables["structure"], args.structure)
 
 
 def resolution(args: argparse.Namespace) -> None:
     """Write the Monte Carlo error budget (``resolution`` rule)."""
-    import pandas as pd
+    from agi_interventions import steps
 
-    from agi_interventions import steps, store
-
+    io.check_outputs(args.out, args.mc_error)
     tables = steps.resolution(
-        pd.read_csv(args.ranking),
-        pd.read_csv(args.pairwise),
-        pd.read_csv(args.sobol),
-        pd.read_csv(args.voi) if args.voi else None,
-        int(store.read_json(args.design)["n_base"]),
+        integrity.read_table(args.ranking),
+        integrity.read_table(args.pairwise),
+        integrity.read_table(args.sobol),
+        integrity.read_table(args.voi) if args.voi else None,
+        int(_design(args)["n_base"]),
     )
     io.write_csv(tables["resolution"], args.out)
     io.write_csv(tables["mc_error"], args.mc_error)
@@ -148,29 +195,33 @@ def provenance(args: argparse.Namespace) -> None:
 
 def robustness(args: argparse.Namespace) -> None:
     """Write PAWN and the method comparison (``robustness`` rule)."""
-    import pandas as pd
-
     from agi_interventions import steps
 
-    inputs, values = _independent(args)
+    io.check_outputs(folders=[args.out_dir])
+    record = _design(args)
+    inputs, values = _independent(args, record)
     tables = steps.robustness(
         inputs,
         values,
-        pd.read_csv(args.sobol),
-        pd.read_csv(args.sobol_asinh),
+        integrity.read_table(args.sobol),
+        integrity.read_table(args.sobol_asinh),
         seed=args.seed,
         rank_shift=args.rank_shift,
+        discrete=record.get("discrete", []),
     )
     _write_tables(tables, args.out_dir)
 
 
-def _groups(specs: Sequence[str]) -> dict[str, list[str]]:
+def parse_groups(specs: Sequence[str]) -> dict[str, list[str]]:
+    """Parse ``--group NAME=P1,P2,...`` arguments (the names are checked by the caller)."""
     groups = {}
     for spec in specs:
         name, _, members = spec.partition("=")
         if not name or not members:
             raise ValueError(f"--group expects NAME=P1,P2,...; got {spec!r}")
-        groups[name] = [m for m in members.split(",") if m]
+        if name in groups:
+            raise ValueError(f"--group {name}: given twice")
+        groups[name] = members.split(",")
     return groups
 
 
@@ -186,7 +237,7 @@ def _settings(args: argparse.Namespace):
         if getattr(args, name, None) is not None
     }
     if "group" in vars(args):
-        given["groups"] = _groups(args.group)
+        given["groups"] = parse_groups(args.group)
     return dataclasses.replace(DecisionSettings.default(), **given)
 
 
@@ -195,11 +246,13 @@ def decision(args: argparse.Namespace) -> None:
     from agi_interventions import steps
     from agi_interventions.exact import engine_for
 
-    worldview = _worldview(args)
+    io.check_outputs(folders=[args.out_dir])
+    record = _design(args)
+    worldview = _worldview(args, record)
     exact, reason = engine_for(worldview)
     if exact is None:
         logger.info("exact value of information not available: %s", reason)
-    inputs, values = _independent(args)
+    inputs, values = _independent(args, record)
     tables = steps.decision(
         worldview, inputs, values, _settings(args), seed=args.seed, exact=exact
     )
@@ -210,7 +263,8 @@ def scenarios(args: argparse.Namespace) -> None:
     """Write the PRIM boxes (``scenarios`` rule)."""
     from agi_interventions import steps
 
-    inputs, values = _independent(args)
+    io.check_outputs(folders=[args.out_dir])
+    inputs, values = _independent(args, _design(args))
     _write_tables(steps.scenarios(inputs, values, _settings(args), seed=args.seed), args.out_dir)
 
 

@@ -10,6 +10,7 @@ worldview names, which become folder names.
 from __future__ import annotations
 
 import copy
+import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -28,6 +29,11 @@ RESERVED_NAMES = frozenset({"comparison"})
 NAME_RULE = (
     f"names are 1 to {MAX_NAME_LENGTH} characters: a letter or digit, then letters, digits, "
     f"'_', '.' or '-'; {', '.join(sorted(RESERVED_NAMES))} is reserved"
+)
+#: Parameter-group names: the same characters as worldview names.
+GROUP_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+GROUP_RULE = (
+    "group names are 1 to 64 characters: a letter or digit, then letters, digits, '_', '.' or '-'"
 )
 
 
@@ -98,6 +104,138 @@ def name_problems(config: Mapping[str, Any], source: str) -> list[str]:
                 f"allowed: {NAME_RULE}"
             )
     return problems
+
+
+def _walk(value: Any, path: tuple[str, ...] = ()):
+    """Yield ``(path, value)`` for every leaf of a configuration."""
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from _walk(item, (*path, str(key)))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _walk(item, (*path, str(i)))
+    else:
+        yield path, value
+
+
+def value_problems(config: Mapping[str, Any], source: str) -> list[str]:
+    """Check what the schema cannot: finite numbers, known group members, clean text.
+
+    Parameters
+    ----------
+    config
+        The loaded configuration (schema-validated or not).
+    source
+        The configuration file(s), for messages.
+
+    Returns
+    -------
+    list of str
+        One message per problem, naming the key.
+    """
+    from agi_interventions.structure import known_names
+
+    problems = []
+    for path, value in _walk(config):
+        if isinstance(value, float) and not math.isfinite(value):
+            problems.append(
+                f"{source}: {'.'.join(path)}: must be a finite number (got {quote(value)})"
+            )
+    decision = config.get("decision") if isinstance(config, Mapping) else None
+    decision = decision if isinstance(decision, Mapping) else {}
+    samples, bins = config.get("samples"), decision.get("switching_bins")
+    if isinstance(samples, int | float) and isinstance(bins, int | float) and bins > samples / 2:
+        problems.append(
+            f"{source}: decision.switching_bins: {bins} bins need N >= {2 * int(bins)} "
+            f"(two draws of the 2N per bin at least, and more for smooth curves); got "
+            f"samples {samples}: use fewer bins or a larger N"
+        )
+    groups = decision.get("groups")
+    if isinstance(groups, Mapping):
+        known = known_names()
+        for group, members in groups.items():
+            where = f"{source}: decision.groups.{group}"
+            if not isinstance(group, str) or not GROUP_PATTERN.fullmatch(group):
+                problems.append(
+                    f"{source}: decision.groups: group name {quote(group)} is not allowed: "
+                    f"{GROUP_RULE}"
+                )
+                continue
+            if not isinstance(members, list) or not members:
+                problems.append(f"{where}: must be a non-empty list of parameter names")
+                continue
+            unknown = [m for m in members if not isinstance(m, str) or m not in known]
+            if unknown:
+                problems.append(
+                    f"{where}: unknown parameter(s) {', '.join(quote(m) for m in unknown)}; "
+                    f"members must be parameter names, one per list item (known: "
+                    f"{', '.join(known)})"
+                )
+            if len(set(map(str, members))) != len(members):
+                problems.append(f"{where}: a parameter is listed twice")
+    return problems
+
+
+def _integer_paths(schema: Mapping[str, Any], path: tuple[str, ...] = ()):
+    """Yield the key paths of integer settings in the schema."""
+    for name, sub in schema.get("properties", {}).items():
+        here = (*path, name)
+        types = [sub.get("type")] + [alt.get("type") for alt in sub.get("oneOf", [])]
+        if "integer" in types:
+            yield here
+        if sub.get("type") == "object":
+            yield from _integer_paths(sub, here)
+
+
+def normalised(config: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the configuration with integers written as ``1.0`` turned into ``1``.
+
+    JSON Schema's ``integer`` accepts ``1.0``; every step then sees a true integer.
+    """
+    import yaml
+
+    schema = yaml.safe_load(SCHEMA.read_text(encoding="utf-8"))
+    result = copy.deepcopy(dict(config))
+    for path in _integer_paths(schema):
+        holder: Any = result
+        for key in path[:-1]:
+            holder = holder.get(key) if isinstance(holder, dict) else None
+        if isinstance(holder, dict):
+            value = holder.get(path[-1])
+            if isinstance(value, float) and value.is_integer():
+                holder[path[-1]] = int(value)
+    return result
+
+
+def check_setting(path: Sequence[str], value: Any) -> None:
+    """Validate one setting against its schema entry (for the command line's arguments).
+
+    Parameters
+    ----------
+    path
+        Key path, e.g. ``("decision", "evppi_bootstrap")``.
+    value
+        The value given.
+
+    Raises
+    ------
+    ConfigError
+        Naming the setting and the schema's reason.
+    """
+    import jsonschema
+    import yaml
+
+    schema = yaml.safe_load(SCHEMA.read_text(encoding="utf-8"))
+    sub = schema
+    for key in path:
+        sub = sub["properties"][key]
+    sub = {k: v for k, v in sub.items() if k != "default"}
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(f"{'.'.join(path)}: must be a finite number (got {value})")
+    try:
+        jsonschema.validate(value, sub)
+    except jsonschema.ValidationError as err:
+        raise ConfigError(f"{'.'.join(path)}: {err.message}") from None
 
 
 def defaults(config: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -231,5 +369,5 @@ class DecisionSettings:
     @classmethod
     def default(cls) -> DecisionSettings:
         """Return the schema's default settings."""
-        minimal = {"worldviews": {"default": "-"}, "samples": 8, "seed": 0}
+        minimal = {"worldviews": {"default": "-"}, "samples": 64, "seed": 0}
         return cls.from_config(defaults(minimal)["decision"])

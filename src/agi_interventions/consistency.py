@@ -1,4 +1,4 @@
-"""Consistency of sampled inputs and counts of non-finite outputs (``model.md``).
+"""Consistency of sampled inputs and counts of non-finite outputs (``docs/model.md``).
 
 A parameter point is consistent when the rest of the world it implies has no negative share::
 
@@ -23,7 +23,7 @@ from agi_interventions.population import rest_of_world
 #: Inputs the consistency conditions read.
 CONSISTENCY_INPUTS: tuple[str, ...] = ("F_V", "F_CV", "F_CnotV", "F_I", "p_V", "p_CV", "p_CnotV")
 
-#: Name of each consistency condition, in the order of ``model.md``, with its text.
+#: Name of each consistency condition, in the order of ``docs/model.md``, with its text.
 CONDITIONS: dict[str, str] = {
     "rest_aligned_share_positive": "F_V - F_I p_V > 0",
     "rest_misaligned_share_positive": "(1 - F_V) - F_I (1 - p_V) > 0",

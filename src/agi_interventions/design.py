@@ -19,13 +19,11 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.stats import qmc
 
-from agi_interventions.population import fractions_from_rest_of_world
 from agi_interventions.priors import Worldview
 from agi_interventions.seeds import derive_seed
 
@@ -94,12 +92,6 @@ class SobolDesign:
         """Rows of the full design, ``N (D + 2)``."""
         return self.n_base * (len(self.parameters) + 2)
 
-    def block_range(self, first_block: int, stop_block: int) -> tuple[int, int]:
-        """Return the base points ``[start, stop)`` of blocks ``[first_block, stop_block)``."""
-        if not 0 <= first_block <= stop_block <= self.n_blocks:
-            raise ValueError(f"blocks [{first_block}, {stop_block}) outside [0, {self.n_blocks})")
-        return first_block * self.block_size, stop_block * self.block_size
-
     def unit(self, start: int, stop: int) -> tuple[np.ndarray, np.ndarray]:
         """Rows ``[start, stop)`` of the unit-cube matrices ``A`` and ``B``.
 
@@ -135,8 +127,9 @@ class SobolDesign:
         Returns
         -------
         dict of str to numpy.ndarray
-            Every input of the worldview (uncertain ones through their inverse CDF, fixed ones
-            constant) and, under the rest-of-world parametrisation, the derived fractions.
+            Every input of the worldview: uncertain ones through their inverse CDF, fixed ones
+            constant (:meth:`agi_interventions.structure.Structure.complete` turns them into
+            the canonical parameters).
         """
         n = unit.shape[0]
         columns: dict[str, np.ndarray] = {}
@@ -146,19 +139,4 @@ class SobolDesign:
                 columns[name] = np.full(n, prior.value, dtype=np.float64)
             else:
                 columns[name] = prior.ppf(unit[:, position[name]])
-        return self.complete(columns)
-
-    def complete(self, columns: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-        """Add the derived fractions under the rest-of-world parametrisation."""
-        columns = dict(columns)
-        if self.worldview.parametrisation == "rest_of_world":
-            columns.update(fractions_from_rest_of_world(columns))
         return columns
-
-    def swap(
-        self, a: Mapping[str, np.ndarray], b: Mapping[str, np.ndarray], name: str
-    ) -> dict[str, np.ndarray]:
-        """Return the inputs of block ``AB_name``: ``a`` with input ``name`` taken from ``b``."""
-        inputs = {k: a[k] for k in self.worldview.priors}
-        inputs[name] = b[name]
-        return self.complete(inputs)

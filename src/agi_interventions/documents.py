@@ -8,7 +8,8 @@ with a loader that
 * rejects keys that are not text (``0: x``), naming their line;
 * rejects anchors and aliases (``&a``, ``*a``): a few kilobytes of aliases can expand to
   billions of items;
-* rejects documents larger than :data:`MAX_BYTES` or nested deeper than :data:`MAX_DEPTH`;
+* rejects documents larger than :data:`MAX_BYTES` or nested deeper than :data:`MAX_DEPTH`,
+  and paths that are not regular files (a device such as ``/dev/zero``, a pipe);
 
 and turns every YAML error into a :class:`DocumentError` that names the file and the line.
 :func:`quote` shortens values for messages, so that no message repeats a huge value.
@@ -17,6 +18,7 @@ and turns every YAML error into a :class:`DocumentError` that names the file and
 from __future__ import annotations
 
 import math
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +53,40 @@ def quote(value: Any, limit: int = QUOTE_LIMIT) -> str:
     if len(text) > limit:
         text = text[: limit - 1] + "…"
     return text
+
+
+def content_fingerprint(document: Any, ignore: tuple[str, ...] = ("note", "description")) -> str:
+    """Hash what a document says, leaving out free-text keys (notes, descriptions).
+
+    Parameters
+    ----------
+    document
+        A document as :func:`read_yaml` returns it.
+    ignore
+        Keys left out at any depth.
+
+    Returns
+    -------
+    str
+        SHA-256 of the document's canonical JSON (sorted keys, numbers as floats), so that
+        ``1`` and ``1.0`` and a reordering of keys give the same fingerprint.
+    """
+    import hashlib
+    import json
+
+    def canonical(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {str(k): canonical(v) for k, v in value.items() if k not in ignore}
+        if isinstance(value, list):
+            return [canonical(v) for v in value]
+        if isinstance(value, bool) or value is None or isinstance(value, str):
+            return value
+        if isinstance(value, int | float):
+            return float(value) if math.isfinite(float(value)) else str(value)
+        return str(value)
+
+    text = json.dumps(canonical(document), sort_keys=True, ensure_ascii=True)
+    return hashlib.sha256(text.encode("ascii")).hexdigest()
 
 
 def is_number(value: Any) -> bool:
@@ -159,12 +195,22 @@ def read_yaml(path: str | Path, what: str = "file") -> Any:
     """
     path = Path(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
+        info = path.stat()
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError(str(path))
+        if not stat.S_ISREG(info.st_mode):
             raise DocumentError(
-                [f"{path}: {what} is {size:,} bytes; at most {MAX_BYTES:,} are read"]
+                [f"{path}: not a regular file (a device, pipe or socket); give a {what}"]
             )
-        text = path.read_bytes().decode("utf-8")
+        if info.st_size > MAX_BYTES:
+            raise DocumentError(
+                [f"{path}: {what} is {info.st_size:,} bytes; at most {MAX_BYTES:,} are read"]
+            )
+        with path.open("rb") as handle:  # never more than the limit, whatever stat said
+            data = handle.read(MAX_BYTES + 1)
+        if len(data) > MAX_BYTES:
+            raise DocumentError([f"{path}: {what} is larger than {MAX_BYTES:,} bytes"])
+        text = data.decode("utf-8")
     except FileNotFoundError as err:
         raise DocumentError([f"{path}: {what} not found"]) from err
     except IsADirectoryError as err:

@@ -1,4 +1,4 @@
-"""Closed-form marginal values of the three interventions (``model.md``).
+"""Closed-form marginal values of the three interventions (``docs/model.md``).
 
 With ``D = U_B - U_notB`` and::
 
@@ -11,7 +11,7 @@ the marginal values are::
     dU/da_CnotV = D db_dFCnotV (1 - p_V) F_I / (1 - F_V) dpCnotV_daCnotV
 
 The post's expansion of dU/dF_V writes ``(1 - B)`` where ``(1 - b)`` is meant; this module uses
-``(1 - b)`` as ``model.md`` prescribes.
+``(1 - b)`` as ``docs/model.md`` prescribes.
 """
 
 from __future__ import annotations

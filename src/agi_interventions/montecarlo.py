@@ -24,9 +24,9 @@ from typing import TypeVar
 import numpy as np
 import pandas as pd
 
+from agi_interventions.consistency import is_consistent
 from agi_interventions.model import SCRATCH_ROWS, marginal_values_into
-from agi_interventions.parameters import INTERVENTIONS, OUTPUTS
-from agi_interventions.population import fractions_from_rest_of_world
+from agi_interventions.parameters import INTERVENTIONS, OUTPUTS, PARAMETER_NAMES
 from agi_interventions.priors import Worldview, load_worldview
 from agi_interventions.samplers import BatchSampler, Workspace
 
@@ -39,7 +39,7 @@ BATCH = 2**16
 _P_BEST_CHUNK = 2**16
 
 T = TypeVar("T")
-Work = Callable[[int, int, dict[str, np.ndarray], Workspace], T]
+Work = Callable[[int, int, dict[str, np.ndarray], dict[str, np.ndarray], Workspace], T]
 
 
 def _map_batches(view: Worldview, n: int, seed: int, threads: int, work: Work[T]) -> list[T]:
@@ -48,15 +48,20 @@ def _map_batches(view: Worldview, n: int, seed: int, threads: int, work: Work[T]
     The ``n`` draws are cut into a multiple of four batches (so that two or four threads
     share them evenly) of equal size up to one draw, at most :data:`BATCH`; batch ``i`` comes
     from its own SFC64 generator seeded by the ``i``-th child of ``SeedSequence(seed)``, so
-    what ``work`` sees depends only on ``(view, n, seed)``. ``work(start, stop, values,
-    workspace)`` gets the inputs (with the derived fractions under the rest-of-world
-    parametrisation) as views into the thread's workspace, whose ``extra`` rows are free for
-    the model (:data:`SCRATCH_ROWS`).
+    what ``work`` sees depends only on ``(view, n, seed)``. ``work(start, stop, inputs,
+    canonical, workspace)`` gets the sampled inputs (views into the thread's workspace, whose
+    ``extra`` rows are free for the model, :data:`SCRATCH_ROWS`) and the canonical parameters
+    the worldview's structure makes of them.
     """
-    if n < 1:
-        raise ValueError(f"n must be positive, got {n}")
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
+        raise ValueError(f"n must be a positive integer, got {n!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise ValueError(
+            f"seed must be a non-negative integer, got {seed!r} (without one the draws could "
+            "not be reproduced)"
+        )
     sampler = BatchSampler(view.priors)
-    derived = view.parametrisation == "rest_of_world"
+    structure = view.structure
     fewest = -(-n // BATCH)  # ceil(n / BATCH)
     count = min(n, -(-fewest // 4) * 4)
     bounds = [n * i // count for i in range(count + 1)]
@@ -70,9 +75,8 @@ def _map_batches(view: Worldview, n: int, seed: int, threads: int, work: Work[T]
         values = sampler.draw(
             np.random.Generator(np.random.SFC64(stream)), stop - start, local.workspace
         )
-        if derived:
-            values.update(fractions_from_rest_of_world(values))
-        return work(start, stop, values, local.workspace)
+        canonical = structure.complete(values) if structure.variants else values
+        return work(start, stop, values, canonical, local.workspace)
 
     with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
         return list(pool.map(run, zip(bounds[:-1], bounds[1:], streams, strict=True)))
@@ -106,9 +110,10 @@ def simulate(
     Returns
     -------
     pandas.DataFrame
-        One row per draw: every input (and, under the rest-of-world parametrisation, the
-        derived fractions) and every model output (``a_V``, ``a_CV``, ``a_CnotV``, the
-        alignment channels, ``U``), or the ``columns`` asked for.
+        One row per draw: every input as sampled, every canonical parameter the worldview's
+        structure derives, every model output (``a_V``, ``a_CV``, ``a_CnotV``, the alignment
+        channels, ``U``) and ``consistent`` (whether the draw describes a possible population,
+        ``docs/model.md``), or the ``columns`` asked for.
 
     Raises
     ------
@@ -125,8 +130,8 @@ def simulate(
     """
     if not isinstance(worldview, Worldview):
         worldview = load_worldview(worldview)
-    derived = ("F_V", "F_CV", "F_CnotV") if worldview.parametrisation == "rest_of_world" else ()
-    available = [*worldview.priors, *derived, *OUTPUTS]
+    derived = [name for name in PARAMETER_NAMES if name not in worldview.priors]
+    available = [*worldview.priors, *derived, *OUTPUTS, "consistent"]
     keep = available if columns is None else list(columns)
     unknown = sorted(set(keep) - set(available))
     if unknown:
@@ -134,16 +139,26 @@ def simulate(
     if len(set(keep)) != len(keep):
         raise ValueError(f"columns named more than once: {keep}")
     evaluate = any(name in OUTPUTS for name in keep)
-    frame = {name: np.empty(n) for name in keep} if n > 0 else {}
+    frame = {
+        name: np.empty(n, dtype=bool if name == "consistent" else np.float64) for name in keep
+    }
 
-    def fill(start: int, stop: int, values: dict[str, np.ndarray], ws: Workspace) -> None:
+    def fill(
+        start: int,
+        stop: int,
+        inputs: dict[str, np.ndarray],
+        canonical: dict[str, np.ndarray],
+        ws: Workspace,
+    ) -> None:
         if evaluate:
             into = {name: frame[name][start:stop] for name in OUTPUTS if name in frame}
             scratch = ws.rows(ws.extra, SCRATCH_ROWS, stop - start)
-            marginal_values_into(values, into, scratch)  # writes the outputs kept in place
+            marginal_values_into(canonical, into, scratch)  # writes the outputs kept in place
         for name in keep:
-            if name not in OUTPUTS:
-                frame[name][start:stop] = values[name]
+            if name == "consistent":
+                frame[name][start:stop] = is_consistent(canonical)
+            elif name not in OUTPUTS:
+                frame[name][start:stop] = inputs[name] if name in inputs else canonical[name]
 
     _map_batches(worldview, n, seed, threads, fill)
     return pd.DataFrame(frame, copy=False)
@@ -286,7 +301,13 @@ def summarise(
         worldview = load_worldview(worldview)
     names = list(INTERVENTIONS)
 
-    def reduce(start: int, stop: int, values: dict[str, np.ndarray], ws: Workspace):
+    def reduce(
+        start: int,
+        stop: int,
+        inputs: dict[str, np.ndarray],
+        values: dict[str, np.ndarray],
+        ws: Workspace,
+    ):
         scratch = ws.rows(ws.extra, SCRATCH_ROWS, stop - start)
         outputs = marginal_values_into(values, {}, scratch)
         return _tally([outputs[name] for name in names], moments=True)

@@ -1,17 +1,14 @@
-"""Canonical parameter names, their admissible ranges, interventions and outputs.
+"""Canonical parameter names, their admissible ranges and groups, interventions and outputs.
 
-Everything here restates ``model.md``: the keys are used verbatim in code, configs and
-outputs, and the ranges are what prior validation enforces.
+Everything here restates ``docs/model.md``: the keys are used verbatim in code, configs and
+outputs, and the ranges are what prior validation enforces. The inputs that structural
+variants add are declared with their variants (:mod:`agi_interventions.structure`).
 """
 
 from __future__ import annotations
 
-import logging
 import math
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-
-logger = logging.getLogger(__name__)
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -21,7 +18,7 @@ class ParameterSpec:
     Attributes
     ----------
     name
-        Canonical key (``model.md``).
+        Canonical key (``docs/model.md``).
     symbol
         The post's symbol, for reports.
     description
@@ -30,6 +27,10 @@ class ParameterSpec:
         Bounds of the admissible range (``-inf``/``inf`` for unbounded).
     low_open, high_open
         Whether the bound itself is excluded (``F_V`` may not reach 0 or 1).
+    group
+        EVPPI group the parameter belongs to by default (:data:`CANONICAL_GROUPS`).
+    kind
+        ``continuous``, or ``switch`` for a structure switch (0 or 1).
     """
 
     name: str
@@ -39,6 +40,13 @@ class ParameterSpec:
     high: float = math.inf
     low_open: bool = False
     high_open: bool = False
+    group: str = ""
+    kind: str = "continuous"
+
+    @property
+    def is_discrete(self) -> bool:
+        """Whether the input takes a few values only (a structure switch)."""
+        return self.kind != "continuous"
 
     def range_text(self) -> str:
         """Return the admissible range in interval notation, e.g. ``(0, 1)``."""
@@ -74,76 +82,77 @@ def _fmt(x: float) -> str:
 
 _UNIT = {"low": 0.0, "high": 1.0}
 
-PARAMETERS: dict[str, ParameterSpec] = {
-    spec.name: spec
-    for spec in (
-        ParameterSpec("U_B", "U_B", "utility if bargaining goes as well as possible"),
-        ParameterSpec("U_notB", "U_¬B", "utility if bargaining goes as badly as possible"),
-        ParameterSpec("b", "b", "baseline bargaining success", **_UNIT),
-        ParameterSpec("dUB_dFV", "dU_B/dF_V", "slope of U_B in the aligned fraction F_V"),
-        ParameterSpec("dUnotB_dFV", "dU_¬B/dF_V", "slope of U_¬B in the aligned fraction F_V"),
-        ParameterSpec("db_dFV", "db/dF_V", "slope of bargaining success in F_V"),
-        ParameterSpec("db_dFCV", "db/dF_C|V", "slope of b in the cooperative share of aligned"),
-        ParameterSpec(
-            "db_dFCnotV", "db/dF_C|¬V", "slope of b in the cooperative share of misaligned"
-        ),
-        ParameterSpec(
-            "F_V",
-            "F_V",
-            "resource-weighted fraction of agents with our values",
-            low=0.0,
-            high=1.0,
-            low_open=True,
-            high_open=True,
-        ),
-        ParameterSpec("F_CV", "F_C|V", "cooperative fraction of agents with our values", **_UNIT),
-        ParameterSpec(
-            "F_CnotV", "F_C|¬V", "cooperative fraction of agents without our values", **_UNIT
-        ),
-        ParameterSpec("F_I", "F_I", "fraction of resources our agent controls", **_UNIT),
-        ParameterSpec("p_V", "p_V", "probability our agent has our values", **_UNIT),
-        ParameterSpec("p_CV", "p_C|V", "probability it is cooperative given our values", **_UNIT),
-        ParameterSpec(
-            "p_CnotV", "p_C|¬V", "probability it is cooperative given other values", **_UNIT
-        ),
-        ParameterSpec("dpV_daV", "dp_V/da_V", "tractability of alignment work"),
-        ParameterSpec(
-            "dpCV_daCV", "dp_C|V/da_C|V", "tractability of cooperation work, aligned case"
-        ),
-        ParameterSpec(
-            "dpCnotV_daCnotV",
-            "dp_C|¬V/da_C|¬V",
-            "tractability of cooperation work, misaligned case",
-        ),
-    )
-}
-
-PARAMETER_NAMES: tuple[str, ...] = tuple(PARAMETERS)
-
-#: Rest-of-world parameters of the consistent-by-construction parametrisation: the share of
-#: the rest of the world (resource share ``1 - F_I``) that has our values, and the cooperative
-#: shares within its aligned and misaligned parts. They replace ``F_V``, ``F_CV``, ``F_CnotV``.
-REST_OF_WORLD: dict[str, ParameterSpec] = {
-    "R_V": ParameterSpec(
-        "R_V",
-        "R_V",
-        "fraction of the rest of the world with our values",
+_SPECS: tuple[ParameterSpec, ...] = (
+    ParameterSpec("U_B", "U_B", "utility if bargaining goes as well as possible"),
+    ParameterSpec("U_notB", "U_¬B", "utility if bargaining goes as badly as possible"),
+    ParameterSpec("b", "b", "baseline bargaining success", **_UNIT),
+    ParameterSpec("dUB_dFV", "dU_B/dF_V", "slope of U_B in the aligned fraction F_V"),
+    ParameterSpec("dUnotB_dFV", "dU_¬B/dF_V", "slope of U_¬B in the aligned fraction F_V"),
+    ParameterSpec("db_dFV", "db/dF_V", "slope of bargaining success in F_V"),
+    ParameterSpec("db_dFCV", "db/dF_C|V", "slope of b in the cooperative share of aligned"),
+    ParameterSpec("db_dFCnotV", "db/dF_C|¬V", "slope of b in the cooperative share of misaligned"),
+    ParameterSpec(
+        "F_V",
+        "F_V",
+        "resource-weighted fraction of agents with our values",
         low=0.0,
         high=1.0,
         low_open=True,
         high_open=True,
     ),
-    "R_CV": ParameterSpec(
-        "R_CV", "R_C|V", "cooperative fraction of the rest of the world's aligned agents", **_UNIT
+    ParameterSpec("F_CV", "F_C|V", "cooperative fraction of agents with our values", **_UNIT),
+    ParameterSpec(
+        "F_CnotV", "F_C|¬V", "cooperative fraction of agents without our values", **_UNIT
     ),
-    "R_CnotV": ParameterSpec(
-        "R_CnotV",
-        "R_C|¬V",
-        "cooperative fraction of the rest of the world's misaligned agents",
-        **_UNIT,
+    ParameterSpec("F_I", "F_I", "fraction of resources our agent controls", **_UNIT),
+    ParameterSpec("p_V", "p_V", "probability our agent has our values", **_UNIT),
+    ParameterSpec("p_CV", "p_C|V", "probability it is cooperative given our values", **_UNIT),
+    ParameterSpec(
+        "p_CnotV", "p_C|¬V", "probability it is cooperative given other values", **_UNIT
     ),
+    ParameterSpec("dpV_daV", "dp_V/da_V", "tractability of alignment work"),
+    ParameterSpec("dpCV_daCV", "dp_C|V/da_C|V", "tractability of cooperation work, aligned case"),
+    ParameterSpec(
+        "dpCnotV_daCnotV",
+        "dp_C|¬V/da_C|¬V",
+        "tractability of cooperation work, misaligned case",
+    ),
+)
+
+#: EVPPI groups of the canonical parameters, in table order.
+CANONICAL_GROUPS: tuple[str, ...] = (
+    "utilities",
+    "bargaining_slopes",
+    "landscape",
+    "our_agent",
+    "tractabilities",
+)
+_GROUP_OF = {
+    "U_B": "utilities",
+    "U_notB": "utilities",
+    "b": "utilities",
+    "dUB_dFV": "bargaining_slopes",
+    "dUnotB_dFV": "bargaining_slopes",
+    "db_dFV": "bargaining_slopes",
+    "db_dFCV": "bargaining_slopes",
+    "db_dFCnotV": "bargaining_slopes",
+    "F_V": "landscape",
+    "F_CV": "landscape",
+    "F_CnotV": "landscape",
+    "F_I": "our_agent",
+    "p_V": "our_agent",
+    "p_CV": "our_agent",
+    "p_CnotV": "our_agent",
+    "dpV_daV": "tractabilities",
+    "dpCV_daCV": "tractabilities",
+    "dpCnotV_daCnotV": "tractabilities",
 }
-DERIVED_BY_REST_OF_WORLD: tuple[str, ...] = ("F_V", "F_CV", "F_CnotV")
+
+PARAMETERS: dict[str, ParameterSpec] = {
+    spec.name: replace(spec, group=_GROUP_OF[spec.name]) for spec in _SPECS
+}
+
+PARAMETER_NAMES: tuple[str, ...] = tuple(PARAMETERS)
 
 INTERVENTIONS: dict[str, str] = {
     "a_V": "Alignment",
@@ -178,8 +187,10 @@ def indicator_name(winner: str) -> str:
 
 
 def symbol(name: str) -> str:
-    """Return the post's symbol of a parameter (its key if it has none)."""
-    spec = PARAMETERS.get(name) or REST_OF_WORLD.get(name)
+    """Return the symbol of a parameter or variant input (its key if it has none)."""
+    from agi_interventions.structure import known_names
+
+    spec = known_names().get(name)
     return spec.symbol if spec else name
 
 
@@ -205,41 +216,3 @@ def label(name: str) -> str:
     if name.startswith("best_is_") and name[8:] in INTERVENTIONS:
         return f"{INTERVENTIONS[name[8:]]} is the per-draw best"
     return name
-
-
-def resolve_groups(
-    groups: Mapping[str, Sequence[str]], inputs: Sequence[str]
-) -> dict[str, list[str]]:
-    """Map parameter groups onto the uncertain inputs actually sampled.
-
-    Under the rest-of-world parametrisation ``R_V``, ``R_CV`` and ``R_CnotV`` stand in for
-    ``F_V``, ``F_CV`` and ``F_CnotV``; fixed parameters are dropped, and a group left empty is
-    dropped (logged).
-
-    Parameters
-    ----------
-    groups
-        Group name to parameter names.
-    inputs
-        Names of the uncertain inputs.
-
-    Returns
-    -------
-    dict of str to list of str
-        Group name to the uncertain inputs it covers.
-    """
-    stand_in = {"F_V": "R_V", "F_CV": "R_CV", "F_CnotV": "R_CnotV"}
-    available = set(inputs)
-    resolved: dict[str, list[str]] = {}
-    for name, members in groups.items():
-        mapped: list[str] = []
-        for member in members:
-            if member not in available and stand_in.get(member) in available:
-                member = stand_in[member]
-            if member in available and member not in mapped:
-                mapped.append(member)
-        if mapped:
-            resolved[name] = mapped
-        else:
-            logger.info("group %s has no uncertain inputs; left out", name)
-    return resolved

@@ -1,4 +1,4 @@
-"""The explicit population model behind the closed form (``model.md``).
+"""The explicit population model behind the closed form (``docs/model.md``).
 
 The rest of the world (resource share ``1 - F_I``) is fixed; our agent adds ``F_I p_V`` to the
 aligned share, ``F_I p_V p_CV`` to the aligned-and-cooperative share and
@@ -7,8 +7,8 @@ aligned share, ``F_I p_V p_CV`` to the aligned-and-cooperative share and
 
 * the absolute rest-of-world shares implied by a parameter point (used for the consistency
   check),
-* the fractions implied by rest-of-world parameters (the consistent-by-construction
-  parametrisation), and
+* the fractions implied by rest-of-world parameters (the ``rest_of_world`` variant of
+  :mod:`agi_interventions.structure`, consistent by construction), and
 * an independent numerical route to the marginal values: expected utility as an explicit
   function of ``(p_V, p_CV, p_CnotV)``, differentiated by central finite differences.
 """
@@ -83,7 +83,7 @@ def fractions_from_rest_of_world(params: Mapping[str, ArrayLike]) -> dict[str, n
     -------
     dict of str to numpy.ndarray
         ``F_V``, ``F_CV`` and ``F_CnotV``. The resulting point satisfies the consistency
-        conditions of ``model.md`` whenever ``0 < R_V < 1``, ``F_I < 1`` and the other inputs
+        conditions of ``docs/model.md`` whenever ``0 < R_V < 1``, ``F_I < 1`` and the other inputs
         lie in [0, 1].
     """
     r_v, r_cv, r_cnotv, f_i, p_v, p_cv, p_cnotv = (

@@ -3,7 +3,9 @@
 A worldview file is YAML::
 
     description: free text shown in the report
-    parametrisation: fractions        # or rest_of_world (consistent by construction)
+    structure:                        # optional: structural variants and their probability
+      locality: 1                     # always holds
+      coalition_size: 0.5             # holds in half of the draws (a switch input)
 
 Parameters
 ----------
@@ -11,9 +13,12 @@ Parameters
       F_V: {dist: loguniform, low: 0.01, high: 0.5}
       ...
 
-The families and their arguments are in :mod:`agi_interventions.families`; the numerical
-admissibility rule in :mod:`agi_interventions.admissibility`. Every problem found is reported
-at once, each naming the file, the parameter and the fault.
+``parametrisation: rest_of_world`` is accepted as a spelling of ``structure: {rest_of_world:
+1}`` (and ``parametrisation: fractions`` of no structure). The variants and the inputs they
+bring are declared in :mod:`agi_interventions.structure`; the families and their arguments in
+:mod:`agi_interventions.families`; the numerical admissibility rule in
+:mod:`agi_interventions.admissibility`. Every problem found is reported at once, each naming
+the file, the parameter and the fault.
 """
 
 from __future__ import annotations
@@ -30,10 +35,11 @@ import numpy as np
 from agi_interventions.admissibility import (
     OUTPUT_LIMIT,
     admissibility_problems,
-    extreme_outputs,
+    output_bound,
 )
 from agi_interventions.documents import (
     DocumentError,
+    content_fingerprint,
     is_number,
     looks_like_number,
     quote,
@@ -41,16 +47,20 @@ from agi_interventions.documents import (
 )
 from agi_interventions.errors import PriorError
 from agi_interventions.families import FAMILIES
-from agi_interventions.parameters import (
-    DERIVED_BY_REST_OF_WORLD,
-    PARAMETERS,
-    REST_OF_WORLD,
-    ParameterSpec,
-)
+from agi_interventions.parameters import ParameterSpec
+from agi_interventions.structure import VARIANTS, Structure, known_names
 
 logger = logging.getLogger(__name__)
 
-PARAMETRISATIONS = ("fractions", "rest_of_world")
+#: The old spelling of a structure: ``parametrisation:`` to the variants that always hold.
+PARAMETRISATIONS: dict[str, dict[str, float]] = {
+    "fractions": {},
+    "rest_of_world": {"rest_of_world": 1.0},
+}
+#: Families whose draws take a few values only (built from ``structure:``, not written).
+DISCRETE_FAMILIES = frozenset({"bernoulli"})
+#: Top-level keys of a prior file.
+TOP_LEVEL_KEYS = ("description", "structure", "parametrisation", "parameters")
 
 __all__ = ["FAMILIES", "Prior", "PriorError", "Worldview", "load_worldview", "parse_prior"]
 
@@ -86,6 +96,18 @@ class Prior:
     def is_fixed(self) -> bool:
         """Whether the parameter is a constant (left out of sensitivity analysis)."""
         return self.dist is None
+
+    @property
+    def is_discrete(self) -> bool:
+        """Whether the input takes a few values only (a structure switch)."""
+        return self.family in DISCRETE_FAMILIES
+
+    def atoms(self) -> tuple[np.ndarray, np.ndarray]:
+        """Values and probabilities of a discrete prior (a switch: 0 and 1)."""
+        if not self.is_discrete:
+            raise ValueError(f"{self.name}: {self.family} is not discrete")
+        p = float(self.args["p"])
+        return np.array([0.0, 1.0]), np.array([1.0 - p, p])
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
         """Map unit-interval points through the inverse CDF.
@@ -167,28 +189,51 @@ class Worldview:
         File the priors came from.
     description
         Free text from the file.
-    parametrisation
-        ``fractions`` (priors on ``F_V``, ``F_CV``, ``F_CnotV``) or ``rest_of_world`` (priors on
-        ``R_V``, ``R_CV``, ``R_CnotV``; the fractions are derived and always consistent).
+    structure
+        The structural variants and the probability that each holds.
     priors
-        Prior per input parameter, in canonical order.
+        Prior per input, in design order (:meth:`Structure.input_specs`); a switched variant's
+        switch has a ``bernoulli`` prior.
+    fingerprint
+        Hash of what the file says, notes and description left out
+        (:func:`agi_interventions.documents.content_fingerprint`): equal fingerprints give
+        equal numbers.
     """
 
     name: str
     path: Path
     description: str
-    parametrisation: str
+    structure: Structure = field(default_factory=Structure)
     priors: dict[str, Prior] = field(default_factory=dict)
+    fingerprint: str = ""
 
     @property
     def uncertain(self) -> list[str]:
-        """Names of the inputs whose prior is not ``fixed``, in canonical order."""
+        """Names of the inputs whose prior is not ``fixed``, in design order."""
         return [name for name, prior in self.priors.items() if not prior.is_fixed]
 
     @property
     def inputs(self) -> list[str]:
-        """Names of all sampled inputs (canonical order, rest-of-world ones if used)."""
+        """Names of all inputs, in design order."""
         return list(self.priors)
+
+    @property
+    def discrete(self) -> list[str]:
+        """Uncertain inputs that take a few values only (structure switches)."""
+        return [name for name in self.uncertain if self.priors[name].is_discrete]
+
+    @property
+    def specs(self) -> dict[str, ParameterSpec]:
+        """Each input's spec (range, symbol, group)."""
+        return self.structure.input_specs()
+
+    def complete(self, columns: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Turn inputs into every canonical parameter (:meth:`Structure.complete`)."""
+        return self.structure.complete(columns)
+
+    def groups(self, configured: Mapping[str, Any] | None = None) -> dict[str, list[str]]:
+        """EVPPI groups over the uncertain inputs (configured ones, or the specs' groups)."""
+        return self.structure.resolve_groups(configured, self.specs, self.uncertain)
 
 
 # --------------------------------------------------------------------------- parsing
@@ -279,8 +324,9 @@ def parse_prior(
             f"(known: {', '.join(FAMILIES)})"
         ]
     note = entry.get("note", "")
-    if not isinstance(note, str):
-        return None, [f"{where}: 'note' must be text"]
+    problem = text_problem(note)
+    if problem:
+        return None, [f"{where}: 'note' {problem}"]
     args, problems = _parse_arguments(entry, where)
     if problems:
         return None, problems
@@ -326,13 +372,124 @@ def _read_yaml(path: Path) -> Any:
         raise PriorError(err.problems) from err
 
 
+def text_problem(value: Any) -> str | None:
+    """Why a free text (description, note) cannot be shown in a report, or None.
+
+    Text must be valid Unicode (no lone surrogates) without control characters other than
+    tab and newline (NUL or ESC would reach the HTML report raw).
+    """
+    if not isinstance(value, str):
+        return f"must be text (got {quote(value)})"
+    for position, char in enumerate(value):
+        code = ord(char)
+        if 0xD800 <= code <= 0xDFFF:
+            return f"contains an invalid character (a lone surrogate) at position {position}"
+        if (code < 32 and char not in "\t\n\r") or 0x7F <= code < 0xA0:
+            return f"contains the control character U+{code:04X} at position {position}; remove it"
+    return None
+
+
+def parse_structure(data: Mapping[str, Any], source: str) -> tuple[Structure, list[str]]:
+    """Read a prior file's ``structure:`` (or old ``parametrisation:``) into a Structure.
+
+    Parameters
+    ----------
+    data
+        The prior file's top-level mapping.
+    source
+        File name used in messages.
+
+    Returns
+    -------
+    tuple
+        The structure (empty where invalid) and the problems found.
+    """
+    problems: list[str] = []
+    given = data.get("structure")
+    spelling = data.get("parametrisation")
+    probabilities: dict[str, float] = {}
+    if spelling is not None:
+        if not isinstance(spelling, str) or spelling not in PARAMETRISATIONS:
+            problems.append(
+                f"{source}: unknown parametrisation {quote(spelling)} "
+                f"(known: {', '.join(PARAMETRISATIONS)}; or use 'structure:')"
+            )
+        elif given is not None and PARAMETRISATIONS[spelling]:
+            problems.append(
+                f"{source}: give either 'parametrisation: {spelling}' or 'structure:', not "
+                "both (parametrisation: rest_of_world is structure: {rest_of_world: 1})"
+            )
+        else:
+            probabilities = dict(PARAMETRISATIONS[spelling])
+    if given is not None:
+        if not isinstance(given, Mapping):
+            problems.append(
+                f"{source}: 'structure' must map variant names to the probability that each "
+                f"holds, e.g. {{locality: 0.5}} (got {quote(given)})"
+            )
+            given = {}
+        for name, p in given.items():
+            where = f"{source}: structure: {quote(name)}"
+            if name not in VARIANTS:
+                problems.append(f"{where}: unknown variant (known: {', '.join(VARIANTS)})")
+            elif not is_number(p) or not 0.0 <= float(p) <= 1.0:
+                problems.append(
+                    f"{where}: the probability that the variant holds must be a number in "
+                    f"[0, 1] (1: always, 0: never; got {quote(p)}){_text_hint(p)}"
+                )
+            elif float(p) > 0.0:
+                probabilities[name] = float(p)
+    owner: dict[str, str] = {}
+    for name in [n for n in VARIANTS if n in probabilities]:
+        for parameter in VARIANTS[name].replaces:
+            if parameter in owner:
+                problems.append(
+                    f"{source}: structure: the variants {owner[parameter]} and {name} both "
+                    f"replace {parameter}; give at most one of them a probability above 0"
+                )
+            owner.setdefault(parameter, name)
+    if problems:
+        return Structure(), problems
+    return Structure(probabilities), []
+
+
+def _switch_prior(name: str, probability: float) -> Prior:
+    from scipy import stats
+
+    return Prior(
+        name,
+        "bernoulli",
+        {"p": probability},
+        f"Set by structure: the {name} variant holds with probability {probability:g}.",
+        stats.bernoulli(probability),
+    )
+
+
+def _unknown_parameter_hint(name: str, structure: Structure) -> str:
+    """Why a parameter of the file is not an input of this worldview."""
+    variant = structure.replaced.get(name)
+    if variant is not None:
+        return (
+            f" (derived by the {variant} variant, which always holds here "
+            f"(structure: {variant}: 1); remove it, or give {variant} a probability below 1 to "
+            "keep it as the prior for draws where the variant does not hold)"
+        )
+    for v in VARIANTS.values():
+        if name in v.input_names:
+            return f" (an input of the {v.name} variant: add structure: {{{v.name}: p}})"
+        if name == v.name:
+            return f" (the {v.name} switch is set by structure: {{{v.name}: p}}, not a prior)"
+    return ""
+
+
 def load_worldview(path: str | Path, name: str | None = None) -> Worldview:
     """Read and validate a worldview (prior) file.
 
     Parameters
     ----------
     path
-        YAML file with ``parameters:`` and optional ``description:`` and ``parametrisation:``.
+        YAML file with ``parameters:`` and optional ``description:`` and ``structure:`` (or
+        the old ``parametrisation:``).
     name
         Worldview name; defaults to the file stem.
 
@@ -352,35 +509,30 @@ def load_worldview(path: str | Path, name: str | None = None) -> Worldview:
     if not isinstance(data, Mapping) or not isinstance(data.get("parameters"), Mapping):
         raise PriorError([f"{source}: expected a mapping with a 'parameters:' mapping"])
     problems: list[str] = []
-    unknown_top = sorted(set(data) - {"parameters", "description", "parametrisation"})
+    unknown_top = [k for k in data if k not in TOP_LEVEL_KEYS]
     if unknown_top:
         problems.append(
             f"{source}: unknown top-level key(s) {', '.join(quote(k) for k in unknown_top)} "
-            "(known: parameters, description, parametrisation)"
+            f"(known: {', '.join(TOP_LEVEL_KEYS)})"
         )
-    parametrisation = data.get("parametrisation", "fractions")
-    if parametrisation not in PARAMETRISATIONS:
-        problems.append(
-            f"{source}: unknown parametrisation {quote(parametrisation)} "
-            f"(known: {', '.join(PARAMETRISATIONS)})"
-        )
-        parametrisation = "fractions"
-    expected = dict(PARAMETERS)
-    if parametrisation == "rest_of_world":
-        for derived in DERIVED_BY_REST_OF_WORLD:
-            del expected[derived]
-        expected.update(REST_OF_WORLD)
+    structure, found = parse_structure(data, source)
+    if found:  # the inputs depend on the structure: nothing more can be checked
+        raise PriorError([*problems, *found])
+    specs = structure.input_specs()
+    switches = set(structure.switches)
     given = data["parameters"]
+    known = known_names()
     for name_ in given:
-        if name_ not in expected:
-            hint = ""
-            if name_ in DERIVED_BY_REST_OF_WORLD:
-                hint = " (derived from R_V, R_CV, R_CnotV under parametrisation rest_of_world)"
-            elif name_ in REST_OF_WORLD:
-                hint = " (only with 'parametrisation: rest_of_world')"
-            problems.append(f"{source}: parameter {quote(name_)}: unknown parameter{hint}")
+        if name_ not in specs or name_ in switches:
+            hint = _unknown_parameter_hint(str(name_), structure)
+            what = "not an input of this worldview" if name_ in known else "unknown parameter"
+            problems.append(f"{source}: parameter {quote(name_)}: {what}{hint}")
     priors: dict[str, Prior] = {}
-    for name_, spec in expected.items():
+    expected = [n for n in specs if n not in switches]
+    for name_, spec in specs.items():
+        if name_ in switches:
+            priors[name_] = _switch_prior(name_, structure.probabilities[name_])
+            continue
         if name_ not in given:
             problems.append(f"{source}: parameter '{name_}': missing ({spec.description})")
             continue
@@ -388,43 +540,52 @@ def load_worldview(path: str | Path, name: str | None = None) -> Worldview:
         problems.extend(found)
         if prior is not None:
             priors[name_] = prior
-    if len(priors) == len(expected) and not problems:
-        if all(prior.is_fixed for prior in priors.values()):
+    for name_, limits in structure.input_limits().items():
+        prior = priors.get(name_)
+        for high, inclusive, reason, variant in limits:
+            if prior is not None and not (
+                prior.support()[1] <= high if inclusive else prior.support()[1] < high
+            ):
+                problems.append(
+                    f"{source}: parameter '{name_}': with the {variant} variant its support "
+                    f"must stay {'at or ' if inclusive else ''}below {high:g} {reason} "
+                    f"(got {prior.describe()})"
+                )
+    if len(priors) == len(specs) and not problems:
+        if all(priors[n].is_fixed for n in expected) and not switches:
             problems.append(
                 f"{source}: every parameter is fixed, so there is no uncertainty to analyse; "
                 "give at least one parameter a distribution"
             )
         else:
-            worst, widest = extreme_outputs(priors, parametrisation)
+            worst, widest = output_bound(priors, structure)
             if not worst <= OUTPUT_LIMIT:
                 problems.append(
                     f"{source}: at the extremes of these priors (their 1e-12 and 1 - 1e-12 "
-                    f"quantiles) the model's outputs reach {worst:.3g}, beyond the "
+                    f"quantiles) the model's outputs can reach {worst:.3g}, beyond the "
                     f"{OUTPUT_LIMIT:g} the pipeline can sum in double precision; the priors "
                     "spanning most "
                     f"orders of magnitude are {', '.join(widest)}: narrow them or rescale"
                 )
-    if parametrisation == "rest_of_world" and "F_I" in priors and priors["F_I"].support()[1] >= 1:
-        problems.append(
-            f"{source}: parameter 'F_I': under parametrisation rest_of_world F_I must stay "
-            "below 1 so that a rest of the world exists"
-        )
     description = data.get("description", "")
-    if not isinstance(description, str):
-        problems.append(f"{source}: 'description' must be text")
+    problem = text_problem(description)
+    if problem:
+        problems.append(f"{source}: 'description' {problem}")
     if problems:
         raise PriorError(problems)
     logger.info(
-        "loaded worldview %s from %s: %d uncertain of %d inputs",
+        "loaded worldview %s from %s: %d uncertain of %d inputs; structure: %s",
         name or path.stem,
         path,
         sum(not p.is_fixed for p in priors.values()),
         len(priors),
+        structure.describe(),
     )
     return Worldview(
         name=name or path.stem,
         path=path,
         description=description,
-        parametrisation=parametrisation,
+        structure=structure,
         priors=priors,
+        fingerprint=content_fingerprint(data),
     )

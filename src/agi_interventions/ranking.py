@@ -90,6 +90,25 @@ def best_shares(values: np.ndarray) -> np.ndarray:
     return is_best / is_best.sum(axis=1, keepdims=True)
 
 
+def mean_and_se(x: np.ndarray, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Means and standard errors of the mean along an axis, safe near the float64 limit.
+
+    Values near 1e300 overflow when squared; there the columns are rescaled by their largest
+    magnitude first (otherwise the plain formulas, so ordinary tables keep their bits).
+    """
+    n = x.shape[axis]
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean = x.mean(axis=axis)
+        se = x.std(axis=axis, ddof=1) / np.sqrt(n)
+    if np.all(np.isfinite(mean)) and np.all(np.isfinite(se)):
+        return mean, se
+    scale = np.max(np.abs(x), axis=axis, keepdims=True)
+    scale = np.where(scale > 0, scale, 1.0)
+    scaled = x / scale
+    factor = np.squeeze(scale, axis=axis)
+    return scaled.mean(axis=axis) * factor, scaled.std(axis=axis, ddof=1) / np.sqrt(n) * factor
+
+
 def finite_rows(values: pd.DataFrame) -> pd.DataFrame:
     """Keep rows where every option is finite, logging how many were set aside."""
     mask = finite_mask(values)
@@ -126,10 +145,11 @@ def rank_interventions(values: pd.DataFrame, conf_level: float = 0.95) -> pd.Dat
     if n < 2:
         raise ValueError("ranking needs at least two draws with finite values")
     q05, median, q95 = np.quantile(x, [0.05, 0.5, 0.95], axis=0)
+    mean, se = mean_and_se(x)
     return summary_table(
         list(values.columns),
-        x.mean(axis=0),
-        x.std(axis=0, ddof=1) / np.sqrt(n),
+        mean,
+        se,
         best_shares(x).mean(axis=0),
         n,
         conf_level,
@@ -212,12 +232,112 @@ def pairwise_comparisons(values: pd.DataFrame, conf_level: float = 0.95) -> pd.D
         for second in values.columns:
             if first == second:
                 continue
-            diff = values[first].to_numpy() - values[second].to_numpy()
-            p = float(np.mean((diff > 0) + 0.5 * (diff == 0)))
+            first_values, second_values = values[first].to_numpy(), values[second].to_numpy()
+            with np.errstate(over="ignore"):
+                diff = first_values - second_values
+            p = float(np.mean((first_values > second_values) + 0.5 * (diff == 0)))
             low, high = wilson_interval(p, n, conf_level)
-            mean = float(diff.mean())
-            half = float(z * diff.std(ddof=1) / np.sqrt(n))
+            if not np.all(np.isfinite(diff)):  # near the float64 limit: halve both first
+                diff = first_values / 2 - second_values / 2
+                mean_half, se_half = mean_and_se(diff)
+                mean, half = 2 * float(mean_half), 2 * float(z * se_half)
+            else:
+                mean_, se_ = mean_and_se(diff)
+                mean, half = float(mean_), float(z * se_)
             rows.append(
                 [first, second, p, float(low), float(high), mean, mean - half, mean + half]
             )
     return pd.DataFrame(rows, columns=PAIRWISE_COLUMNS)
+
+
+STRUCTURE_COLUMNS = [
+    "variant",
+    "probability",
+    "holds",
+    "intervention",
+    "mean",
+    "mean_ci_low",
+    "mean_ci_high",
+    "mean_exact",
+    "p_best",
+    "p_best_ci_low",
+    "p_best_ci_high",
+    "n",
+    "winner",
+]
+
+
+def structure_table(
+    values: pd.DataFrame,
+    switches: pd.DataFrame,
+    probabilities: dict[str, float],
+    exact_means: dict[tuple[str, int], float] | None = None,
+    conf_level: float = 0.95,
+) -> pd.DataFrame:
+    """Rank the interventions separately where each structural variant holds and where not.
+
+    Parameters
+    ----------
+    values
+        One column per intervention, one row per independent draw.
+    switches
+        The switch of each switched variant at the same draws (1: the variant holds).
+    probabilities
+        Each switched variant's probability of holding.
+    exact_means
+        Exact conditional means ``E[value | switch = state]`` keyed
+        ``(variant, intervention, state)``; empty without the exact engine.
+    conf_level
+        Confidence level of the intervals.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`STRUCTURE_COLUMNS`: per variant and state (``holds`` True or False),
+        each intervention's mean with its Monte Carlo interval, its exact conditional mean
+        where known, P(best) with its Wilson interval, the draws used and the winner (by
+        exact mean where known); empty for a worldview without switches.
+    """
+    rows = []
+    exact_means = exact_means or {}
+    finite = finite_mask(values)
+    for variant in switches.columns:
+        state = switches[variant].to_numpy()
+        for holds in (True, False):
+            mask = finite & (state == (1.0 if holds else 0.0))
+            x = values.loc[mask].to_numpy(dtype=np.float64)
+            n = x.shape[0]
+            if n < 2:
+                continue
+            mean, se = mean_and_se(x)
+            table = summary_table(
+                list(values.columns),
+                mean,
+                se,
+                best_shares(x).mean(axis=0),
+                n,
+                conf_level,
+            ).set_index("intervention")
+            exact = {o: exact_means.get((variant, o, int(holds)), np.nan) for o in values.columns}
+            key = exact if all(np.isfinite(v) for v in exact.values()) else table["mean"]
+            winner = max(values.columns, key=lambda o, key=key: key[o])
+            for option in values.columns:
+                r = table.loc[option]
+                rows.append(
+                    [
+                        variant,
+                        probabilities[variant],
+                        holds,
+                        option,
+                        r["mean"],
+                        r["mean_ci_low"],
+                        r["mean_ci_high"],
+                        exact[option],
+                        r["p_best"],
+                        r["p_best_ci_low"],
+                        r["p_best_ci_high"],
+                        n,
+                        winner,
+                    ]
+                )
+    return pd.DataFrame(rows, columns=STRUCTURE_COLUMNS)

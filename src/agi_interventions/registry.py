@@ -183,12 +183,39 @@ OUTPUTS: tuple[Output, ...] = (
         "Ranking",
     ),
     Output(
+        "structure",
+        "structure.csv",
+        "rank",
+        "core",
+        "for each switched structural variant, the ranking where it holds and where it does "
+        "not: each intervention's mean with its 95% MC interval, its exact conditional mean "
+        "(`mean_exact`, where the engine applies), P(best) with its interval, draws used `n` and "
+        "the `winner`; no rows without switches",
+        _cols(
+            "variant=Variant",
+            "probability=P(holds)",
+            "holds=Holds",
+            "intervention=Intervention",
+            "mean=Mean",
+            "mean_ci_low=Mean, 95% low",
+            "mean_ci_high=Mean, 95% high",
+            "mean_exact=Mean (exact)",
+            "p_best=P(best)",
+            "p_best_ci_low=P(best), 95% low",
+            "p_best_ci_high=P(best), 95% high",
+            "n=Draws",
+            "winner=Winner",
+        ),
+        "structure",
+        "Structure",
+    ),
+    Output(
         "diagnostics",
         "diagnostics.csv",
         "diagnostics",
         "core",
-        "inconsistent inputs (each condition of `model.md`) and non-finite outputs, over all "
-        "N(D+2) evaluations and over the independent draws",
+        "inconsistent inputs (each condition of `docs/model.md`) and non-finite outputs, over "
+        "all N(D+2) evaluations and over the independent draws",
         _cols(
             "scope=Scope",
             "check=Check",

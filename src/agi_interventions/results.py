@@ -80,16 +80,21 @@ class WorldviewResults:
             Every table present, the design record, provenance, the draws' report columns
             and any figures already drawn.
         """
+        from agi_interventions import integrity
+
         folder = Path(folder)
-        design = store.read_json(folder / registry.BY_NAME["design"].file)
+        design = integrity.read_design(folder / registry.BY_NAME["design"].file)
         provenance_file = folder / registry.BY_NAME["provenance"].file
-        provenance = store.read_json(provenance_file) if provenance_file.exists() else {}
+        provenance = integrity.read_json(provenance_file) if provenance_file.exists() else {}
         priors = priors if priors is not None else provenance.get("priors_file")
         if priors is None:
             raise ValueError(f"{folder}: no provenance.json; give the prior file")
         worldview = load_worldview(priors, name=name or design["worldview"])
+        integrity.check_worldview(design, worldview.fingerprint, priors)
+        draws_file = folder / registry.BY_NAME["draws"].file
+        integrity.check_draws(draws_file, design)
         tables = {
-            o.name: pd.read_csv(folder / o.file)
+            o.name: integrity.read_table(folder / o.file)
             for o in registry.OUTPUTS
             if o.is_table and (folder / o.file).exists()
         }
@@ -98,7 +103,7 @@ class WorldviewResults:
             for o in registry.OUTPUTS
             if o.name.startswith("figure:") and (folder / o.file).exists()
         }
-        draws = store.read_columns(folder / registry.BY_NAME["draws"].file, REPORT_COLUMNS)
+        draws = store.read_columns(draws_file, REPORT_COLUMNS)
         return cls(worldview, tables, design, provenance, draws, figures)
 
     def write(self, folder: str | Path) -> None:

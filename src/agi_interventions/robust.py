@@ -47,8 +47,9 @@ too noisily; both let non-influential inputs through at n = 32768.)
 from __future__ import annotations
 
 import logging
+import math
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -127,6 +128,7 @@ def moment_independent_indices(
     n_slides: int = 10,
     num_resamples: int = 0,
     conf_level: float = 0.95,
+    discrete: Sequence[str] = (),
 ) -> pd.DataFrame:
     """Compute PAWN moment-independent sensitivity indices from independent draws.
 
@@ -155,6 +157,9 @@ def moment_independent_indices(
         ``index_conf`` to NaN.
     conf_level
         Level of the bootstrap half-width.
+    discrete
+        Inputs that take a few values only (structure switches): sliced by their values
+        instead of by quantiles (:func:`discrete_pawn`), with their own noise floor.
 
     Returns
     -------
@@ -201,6 +206,11 @@ def moment_independent_indices(
         conf = z * np.std(boot, axis=0, ddof=1)
     floor = pawn_noise_floor(y.size, n_slides, level=1.0 - 0.05 / d, seed=seed)
 
+    floors = np.full(d, floor)
+    for j, name in enumerate(names):
+        if name in discrete:
+            median[j], maximum[j], floors[j] = discrete_pawn(x[:, j], y, level=1.0 - 0.05 / d)
+            conf[j] = np.nan
     constant = np.ptp(x, axis=0) == 0.0
     if constant.any():
         logger.warning("constant inputs get NaN PAWN indices: %s", np.array(names)[constant])
@@ -210,9 +220,43 @@ def moment_independent_indices(
             "index": np.where(constant, np.nan, median),
             "index_conf": np.where(constant, np.nan, conf),
             "index_max": np.where(constant, np.nan, maximum),
-            "noise_floor": floor,
+            "noise_floor": floors,
         }
     )[PAWN_COLUMNS]
+
+
+def discrete_pawn(x: np.ndarray, y: np.ndarray, *, level: float) -> tuple[float, float, float]:
+    """PAWN index of a discrete input: KS distances between ``y`` given each value and ``y``.
+
+    Parameters
+    ----------
+    x
+        The input's draws (two values: a structure switch).
+    y
+        The output.
+    level
+        Quantile level of the noise floor.
+
+    Returns
+    -------
+    tuple of float
+        The median and the maximum over the input's values of the KS distance, and the
+        noise floor: for two values taken by ``m1`` and ``m2`` draws, the distances are
+        ``m2 / n`` and ``m1 / n`` times the two-sample KS distance ``D`` between the groups,
+        so their median is ``D / 2``, whose null distribution is ``sqrt(n / (m1 m2)) K / 2``
+        (``K`` Kolmogorov's).
+    """
+    values = np.unique(x)
+    if values.size < 2:
+        return math.nan, math.nan, math.nan
+    distances = np.array([stats.ks_2samp(y[x == v], y).statistic for v in values])
+    counts = np.array([np.count_nonzero(x == v) for v in values], dtype=np.float64)
+    n = float(y.size)
+    if values.size == 2:
+        floor = 0.5 * math.sqrt(n / (counts[0] * counts[1])) * stats.kstwobign.ppf(level)
+    else:  # the largest value of the group sizes' own floors (conservative)
+        floor = float(np.max(np.sqrt((n - counts) / (n * counts))) * stats.kstwobign.ppf(level))
+    return float(np.median(distances)), float(distances.max()), float(floor)
 
 
 def pawn_noise_floor(

@@ -211,45 +211,6 @@ def sobol_frame(output: str, parameters: Sequence[str], result: dict) -> pd.Data
     return frame[SOBOL_COLUMNS]
 
 
-def sobol_indices_in_memory(
-    a: np.ndarray,
-    b: np.ndarray,
-    ab: np.ndarray,
-    *,
-    resamples: int,
-    seed: int,
-    n_blocks: int = 1,
-) -> dict:
-    """Compute Sobol indices of outputs held in memory (the same estimators, blocks and bootstrap).
-
-    Parameters
-    ----------
-    a, b
-        ``(N,)`` outputs at the ``A`` and ``B`` rows.
-    ab
-        ``(N, D)`` outputs at the ``AB_j`` rows.
-    resamples
-        Bootstrap resamples.
-    seed
-        Bootstrap seed.
-    n_blocks
-        Blocks (a power of two dividing N), as in the pipeline's design.
-
-    Returns
-    -------
-    dict
-        As :func:`indices_from_sums`.
-    """
-    n = a.size
-    size = n // n_blocks
-    shift = float(np.mean(np.r_[a, b]))
-    weights = np.stack([bootstrap_weights(size, resamples, seed, k) for k in range(n_blocks)])
-    tree = TreeSum()
-    for sums in block_sums(block_terms(a, b, ab, shift), weights):
-        tree.add(sums)
-    return indices_from_sums(tree.result()[1])
-
-
 def flag_indices(table: pd.DataFrame) -> pd.Series:
     """Describe Monte Carlo indices that cannot be: outside [0, 1], or ST below S1.
 

@@ -47,11 +47,15 @@ class ParquetSink:
     ----------
     path
         Destination.
+    metadata
+        Key-value pairs added to the file's schema metadata (e.g. the design id,
+        :mod:`agi_interventions.integrity`).
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, metadata: dict[bytes, bytes] | None = None) -> None:
         self.path = Path(path)
         self.rows = 0
+        self.metadata = dict(metadata or {})
         self._writer: pq.ParquetWriter | None = None
 
     def __enter__(self) -> ParquetSink:
@@ -62,6 +66,8 @@ class ParquetSink:
     def __call__(self, frame: pd.DataFrame) -> None:
         """Append one frame (equal columns every time)."""
         table = pa.Table.from_pandas(frame, preserve_index=False)
+        if self.metadata:
+            table = table.replace_schema_metadata({**table.schema.metadata, **self.metadata})
         if self._writer is None:
             self._writer = pq.ParquetWriter(self._tmp, table.schema)
         self._writer.write_table(table, row_group_size=ROW_GROUP_ROWS)

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -252,6 +253,7 @@ def switching_table(
     n_bootstrap: int,
     seed: int,
     alpha: float = 0.05,
+    discrete: Sequence[str] = (),
 ) -> pd.DataFrame:
     """Switching points of the best intervention along every parameter.
 
@@ -268,6 +270,9 @@ def switching_table(
         Seed of the bootstrap.
     alpha
         Family-wise error level per parameter (see :func:`switching_points`).
+    discrete
+        Inputs that take a few values only (structure switches): not searched, as they have
+        no values in between.
 
     Returns
     -------
@@ -281,6 +286,8 @@ def switching_table(
     plan = BootstrapPlan.draw(len(inputs), n_bootstrap, seed)
     frames = []
     for column, name in enumerate(inputs.columns):
+        if name in discrete:
+            continue
         points = switching_points(prepared, column, values, plan, alpha=alpha)
         if len(points):
             logger.info("%s: %d switch(es)", name, len(points))

@@ -1,8 +1,9 @@
 """Exact sensitivity and value of information from the model's structure.
 
-In the ``fractions`` parametrisation the inputs are independent and every output is a sum of
-products of functions of single parameters, so conditional means, Sobol indices and
-single-parameter EVPPI follow exactly from one-dimensional prior moments.
+Where every active structural variant has a sum-of-products form
+(:meth:`agi_interventions.structure.Structure.substitutions`), the inputs are independent and
+every output is a sum of products of functions of single inputs, so conditional means, Sobol
+indices and single-parameter EVPPI follow exactly from one-dimensional prior moments.
 
 * :mod:`~agi_interventions.exact.terms`: the sum-of-products algebra;
 * :mod:`~agi_interventions.exact.outputs`: the model's outputs declared in it;
@@ -13,12 +14,29 @@ single-parameter EVPPI follow exactly from one-dimensional prior moments.
 
 from __future__ import annotations
 
-from agi_interventions.exact.engine import ExactEngine, NotApplicable, applicability
-from agi_interventions.exact.evppi import Crossing
-from agi_interventions.exact.moments import MomentError
-from agi_interventions.priors import Worldview
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from agi_interventions.exact.engine import ExactEngine
+    from agi_interventions.priors import Worldview
 
 __all__ = ["Crossing", "ExactEngine", "NotApplicable", "applicability", "engine_for"]
+
+_LAZY = {
+    "ExactEngine": "agi_interventions.exact.engine",
+    "NotApplicable": "agi_interventions.exact.engine",
+    "applicability": "agi_interventions.exact.engine",
+    "Crossing": "agi_interventions.exact.evppi",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import the engine lazily: :mod:`~agi_interventions.exact.terms` needs no scipy."""
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(name)
 
 
 def engine_for(worldview: Worldview) -> tuple[ExactEngine | None, str]:
@@ -35,6 +53,9 @@ def engine_for(worldview: Worldview) -> tuple[ExactEngine | None, str]:
         :class:`agi_interventions.exact.ExactEngine` (or None) and a sentence: empty when
         the engine applies, else why not.
     """
+    from agi_interventions.exact.engine import ExactEngine, applicability
+    from agi_interventions.exact.moments import MomentError
+
     reason = applicability(worldview)
     if reason is not None:
         return None, reason

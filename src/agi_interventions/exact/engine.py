@@ -62,16 +62,24 @@ def applicability(worldview: Worldview) -> str | None:
     Returns
     -------
     str or None
-        A sentence for the report, or None when every output is a sum of products of
-        functions of independent parameters (the ``fractions`` parametrisation).
+        A sentence for the report, or None when every active variant of the worldview's
+        structure has a sum-of-products form, so that every output is a sum of products of
+        functions of single independent inputs.
     """
-    if worldview.parametrisation != "fractions":
-        return (
-            f"the {worldview.parametrisation} parametrisation derives F_V, F_CV and F_CnotV "
-            "from several inputs, so the outputs are not sums of products of functions of "
-            "single independent parameters"
-        )
-    return None
+    return worldview.structure.product_form_reason()
+
+
+def structure_outputs(worldview: Worldview) -> dict[str, ProductSum]:
+    """Every output as a sum of products of the worldview's inputs.
+
+    The canonical outputs (:func:`agi_interventions.exact.outputs.model_outputs`) with every
+    parameter a variant derives replaced by the variant's declared form
+    (:meth:`agi_interventions.structure.Structure.substitutions`).
+    """
+    outputs = dict(model_outputs())
+    for name, form in worldview.structure.substitutions().items():
+        outputs = {key: value.substitute(name, form) for key, value in outputs.items()}
+    return outputs
 
 
 @dataclass(frozen=True)
@@ -106,7 +114,7 @@ class ExactEngine:
         if reason is not None:
             raise NotApplicable(reason)
         self.worldview = worldview
-        self.outputs = dict(model_outputs() if outputs is None else outputs)
+        self.outputs = dict(structure_outputs(worldview) if outputs is None else outputs)
         self.parameters: tuple[str, ...] = tuple(worldview.priors)
         unknown = {p for o in self.outputs.values() for p in o.parameters} - set(self.parameters)
         if unknown:
@@ -323,6 +331,11 @@ class ExactEngine:
         if prior.is_fixed:
             return 0.0
         k0 = self.best_option(options)
+        if prior.is_discrete:  # a sum over the atoms
+            atoms, probabilities = prior.atoms()
+            means = np.column_stack([self.conditional_mean(o, {name: atoms}) for o in options])
+            gain = means.max(axis=1) - means[:, k0]
+            return max(float(probabilities @ gain), 0.0)
         w, pieces = self._pieces(options, name)
         return piecewise_evppi(prior, self.moments[name].factors, w, pieces, k0)
 
@@ -339,10 +352,11 @@ class ExactEngine:
         Returns
         -------
         list of Crossing
-            In increasing parameter value; empty for a fixed parameter or no switch.
+            In increasing parameter value; empty for a fixed or discrete input (a structure
+            switch has no values between its two) or no switch.
         """
         prior = self.worldview.priors[name]
-        if prior.is_fixed:
+        if prior.is_fixed or prior.is_discrete:
             return []
         _, pieces = self._pieces(options, name)
         return switches(prior, pieces, options)
@@ -386,6 +400,42 @@ class ExactEngine:
         k0 = self.best_option(options)
         means = np.column_stack([self.conditional_mean(o, values) for o in options])
         return monte_carlo_evppi(means, k0)
+
+    def gains(
+        self, options: Sequence[str], names: Sequence[str], draws: Mapping[str, np.ndarray]
+    ) -> np.ndarray:
+        """Per-draw gain of learning a group: ``max_k mu_k(theta_S) - mu_k0(theta_S)``.
+
+        Parameters
+        ----------
+        options
+            Output names of the options.
+        names
+            The group (fixed parameters are ignored).
+        draws
+            Independent prior draws of (at least) the group's uncertain parameters.
+
+        Returns
+        -------
+        numpy.ndarray
+            One gain per draw (zeros for a group without uncertain parameters).
+        """
+        names = [n for n in names if not self.worldview.priors[n].is_fixed]
+        size = len(next(iter(draws.values())))
+        if not names:
+            return np.zeros(size)
+        k0 = self.best_option(options)
+        values = {n: draws[n] for n in names}
+        means = np.column_stack([self.conditional_mean(o, values) for o in options])
+        return means.max(axis=1) - means[:, k0]
+
+    def generators(self, seed: int) -> dict[str, np.random.Generator]:
+        """One generator per parameter, from the streams :meth:`draw` uses."""
+        streams = np.random.SeedSequence(seed).spawn(len(self.parameters))
+        return {
+            name: np.random.default_rng(stream)
+            for name, stream in zip(self.parameters, streams, strict=True)
+        }
 
     def draw(self, names: Sequence[str], n_draws: int, seed: int) -> dict[str, np.ndarray]:
         """Independent prior draws of some parameters, each from its own derived stream."""

@@ -1,8 +1,8 @@
 """The model's outputs declared once as sums of products of single-parameter factors.
 
-Written in the notation of ``model.md`` with :class:`~agi_interventions.exact.terms.ProductSum`;
-the test suite checks every declaration against :func:`agi_interventions.model.marginal_values`
-at random points.
+Written in the notation of ``docs/model.md`` with
+:class:`~agi_interventions.exact.terms.ProductSum`; the test suite checks every declaration
+against :func:`agi_interventions.model.marginal_values` at random points.
 """
 
 from __future__ import annotations
@@ -56,4 +56,16 @@ def model_outputs() -> dict[str, ProductSum]:
     }
     for first, second in DIFFERENCES:
         outputs[difference_name(first, second)] = outputs[first] - outputs[second]
+    return outputs
+
+
+@cache
+def bound_outputs() -> dict[str, ProductSum]:
+    """Every output of :func:`agi_interventions.model.marginal_values` as a sum of products.
+
+    The marginal values, the alignment channels and the expected utility
+    ``U = b U_B + (1 - b) U_notB``: what the numerical admissibility bound covers.
+    """
+    outputs = {name: form for name, form in model_outputs().items() if "-" not in name}
+    outputs["U"] = _x("b") * _x("U_B") + ProductSum.parameter("b", "1-x") * _x("U_notB")
     return outputs

@@ -47,6 +47,10 @@ def exact_sobol(engine: ExactEngine, outputs: Sequence[str]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
 
 
+#: Outer draws per batch of the exact group EVPPI (bounds its memory).
+OUTER_BATCH = 2**20
+
+
 def exact_value_of_information(
     engine: ExactEngine,
     options: Sequence[str],
@@ -66,7 +70,8 @@ def exact_value_of_information(
     groups
         Group name to its uncertain parameters.
     n_draws
-        Outer Monte Carlo draws for EVPI and each group.
+        Outer Monte Carlo draws for EVPI and each group, made in batches of
+        :data:`OUTER_BATCH` (memory stays flat in ``n_draws``).
     seed
         Seed of the draws: one set of prior draws serves EVPI and every group.
 
@@ -78,19 +83,50 @@ def exact_value_of_information(
     """
     from agi_interventions.seeds import derive_seed
 
-    draws = engine.draw(engine.uncertain, n_draws, derive_seed(seed, "exact-evppi"))
-    rows = []
-    value, se = engine.evppi_group(options, engine.uncertain, draws=draws)
-    rows.append(("EVPI", "evpi", value, se))
+    generators = engine.generators(derive_seed(seed, "exact-evppi"))
+    targets = {"EVPI": list(engine.uncertain), **{g: list(m) for g, m in groups.items()}}
+    totals: dict[str, tuple[int, float, float]] = {key: (0, 0.0, 0.0) for key in targets}
+    single: dict[str, tuple[float, float]] = {}
+    for start in range(0, n_draws, OUTER_BATCH):
+        size = min(OUTER_BATCH, n_draws - start)
+        draws = {
+            name: engine.worldview.priors[name].sample(size, generators[name])
+            for name in engine.uncertain
+        }
+        for key, members in targets.items():
+            gain = engine.gains(options, members, draws)
+            if n_draws <= OUTER_BATCH:  # one batch: the plain mean and standard error
+                single[key] = (float(gain.mean()), float(gain.std(ddof=1) / np.sqrt(size)))
+            totals[key] = _combine(totals[key], gain)
+    estimates = single or {key: _finish(*total) for key, total in totals.items()}
+    rows = [("EVPI", "evpi", *estimates["EVPI"])]
     for name in engine.uncertain:
         rows.append((name, "parameter", engine.evppi_parameter(options, name), 0.0))
-    for group, members in groups.items():
-        value, se = engine.evppi_group(options, members, draws=draws)
-        rows.append((group, "group", value, se))
+    for group in groups:
+        rows.append((group, "group", *estimates[group]))
     logger.info(
         "exact value of information: %d rows (%d outer draws per group)", len(rows), n_draws
     )
     return pd.DataFrame(rows, columns=["name", "kind", "value_exact", "se_exact"])
+
+
+def _combine(total: tuple[int, float, float], gain: np.ndarray) -> tuple[int, float, float]:
+    """Add a batch to a running count, mean and sum of squared deviations (Chan et al.)."""
+    n, mean, m2 = total
+    size = gain.size
+    batch_mean = float(gain.mean())
+    batch_m2 = float(((gain - batch_mean) ** 2).sum())
+    combined = n + size
+    delta = batch_mean - mean
+    return (
+        combined,
+        mean + delta * size / combined,
+        m2 + batch_m2 + delta**2 * n * size / combined,
+    )
+
+
+def _finish(n: int, mean: float, m2: float) -> tuple[float, float]:
+    return mean, float(np.sqrt(m2 / (n - 1) / n))
 
 
 def exact_switching(engine: ExactEngine, options: Sequence[str]) -> pd.DataFrame:

@@ -1,6 +1,6 @@
 """Sums of products of single-parameter factors: the algebra behind the exact engine.
 
-Every output of the closed-form model (``model.md``) is, in the ``fractions``
+Every output of the closed-form model (``docs/model.md``) is, in the ``fractions``
 parametrisation, a finite sum of terms ``c * prod_j g_j(theta_j)`` in which each factor
 ``g_j`` depends on one parameter only. The factors are products of four elementary
 functions of the parameter:
@@ -14,13 +14,13 @@ functions of the parameter:
 
 :class:`ProductSum` holds such a sum. It supports ``+``, ``-``, ``*`` (with another
 ``ProductSum`` or a number) and evaluation, and keeps like terms merged, so the model's
-outputs are written once, in the notation of ``model.md`` (see
+outputs are written once, in the notation of ``docs/model.md`` (see
 :mod:`agi_interventions.exact.outputs`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -101,11 +101,28 @@ def rational_parts(factor: Factor) -> tuple[Polynomial, int, int]:
     return numerator, power_x, power_one_minus
 
 
+#: Elementary functions whose product is 1 (``x / x``, ``(1 - x) / (1 - x)``).
+_INVERSES = {"x": "1/x", "1/x": "x", "1-x": "1/(1-x)", "1/(1-x)": "1-x"}
+
+
+def simplify_factor(kinds: Sequence[str]) -> Factor:
+    """Cancel ``x`` against ``1/x`` and ``1-x`` against ``1/(1-x)``; return the sorted rest."""
+    left = list(kinds)
+    out: list[str] = []
+    while left:
+        kind = left.pop()
+        if _INVERSES[kind] in left:
+            left.remove(_INVERSES[kind])
+        else:
+            out.append(kind)
+    return tuple(sorted(out))
+
+
 def _merge(first: Signature, second: Signature) -> Signature:
     merged: dict[str, Factor] = dict(first)
     for name, factor in second:
-        merged[name] = tuple(sorted(merged.get(name, ()) + factor))
-    return tuple(sorted(merged.items()))
+        merged[name] = simplify_factor(merged.get(name, ()) + factor)
+    return tuple(sorted((n, f) for n, f in merged.items() if f))
 
 
 @dataclass(frozen=True)
@@ -166,6 +183,42 @@ class ProductSum:
         )
 
     __rmul__ = __mul__
+
+    def substitute(self, name: str, replacement: ProductSum) -> ProductSum:
+        """Replace a parameter by a sum of products (all its occurrences at once).
+
+        Parameters
+        ----------
+        name
+            The parameter; its factors must be polynomial (``x`` and ``1-x`` only).
+        replacement
+            What it equals; it may contain ``name`` itself (the substitution is
+            simultaneous).
+
+        Returns
+        -------
+        ProductSum
+            The sum with ``x -> replacement`` and ``1 - x -> 1 - replacement``.
+
+        Raises
+        ------
+        ValueError
+            If ``name`` appears with a reciprocal factor (``1/x`` or ``1/(1-x)``): the result
+            would not be a sum of products.
+        """
+        out = ProductSum({})
+        for signature, coef in self.terms.items():
+            factor = dict(signature).get(name, ())
+            if not is_polynomial(factor):
+                raise ValueError(
+                    f"{name} appears as {'·'.join(factor)}: substituting a sum for it does not "
+                    "give a sum of products"
+                )
+            rest = ProductSum({tuple((n, f) for n, f in signature if n != name): coef})
+            for kind in factor:
+                rest = rest * (replacement if kind == "x" else 1.0 - replacement)
+            out = out + rest
+        return out
 
     @property
     def parameters(self) -> tuple[str, ...]:

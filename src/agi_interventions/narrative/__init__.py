@@ -15,7 +15,8 @@ Submodules, one per part of the report:
 - :mod:`.sensitivity`: Sobol drivers, the decision-focused Sobol outputs, the asinh scales and
   the agreement of sensitivity methods;
 - :mod:`.decision`: value of information, switching values and PRIM scenarios;
-- :mod:`.budget`: whether the Monte Carlo sample resolves what the report leads with.
+- :mod:`.budget`: whether the Monte Carlo sample resolves what the report leads with;
+- :mod:`.structure`: whether the model's structure (the structural variants) decides it.
 
 Every public name is re-exported here, so ``from agi_interventions.narrative import ...``
 works for any of them.
@@ -46,6 +47,7 @@ from agi_interventions.narrative.sensitivity import (
     robustness_sentences,
     sobol_sentences,
 )
+from agi_interventions.narrative.structure import structure_sentences
 
 __all__ = [
     "NEGLIGIBLE_SHARE",
@@ -64,6 +66,7 @@ __all__ = [
     "robustness_sentences",
     "scenario_sentences",
     "sobol_sentences",
+    "structure_sentences",
     "subsample_sentence",
     "switching_sentences",
     "value_of_information_sentences",

@@ -175,7 +175,7 @@ def channel_sentences(values: pd.DataFrame | None) -> list[str]:
 
 
 def diagnostics_sentences(
-    diagnostics: pd.DataFrame, ranking: pd.DataFrame, parametrisation: str
+    diagnostics: pd.DataFrame, ranking: pd.DataFrame, consistent_by_construction: bool
 ) -> list[str]:
     """Inconsistent samples and non-finite outputs, over the independent draws."""
     d = diagnostics
@@ -194,10 +194,10 @@ def diagnostics_sentences(
             f"({fmt_pct(row['share'])}) describe an impossible population: at least one "
             "consistency condition fails, so the rest of the world would need a negative share."
         )
-    if parametrisation == "rest_of_world":
+    if consistent_by_construction:
         sentences.append(
-            "This worldview uses the rest_of_world parametrisation, which is consistent by "
-            "construction."
+            "This worldview's priors describe the rest of the world (the rest_of_world "
+            "variant), so every draw is consistent by construction."
         )
     sentences.append(
         "Nothing was dropped for being inconsistent: such samples are counted here and kept "

@@ -35,6 +35,8 @@ from agi_interventions.stats import Z95
 
 #: ``linscale`` of every symmetric-log axis: the linear part spans one decade.
 LINSCALE = 1.0
+#: Most decades a symmetric-log axis shows below its largest value.
+MAX_DECADES = 12
 
 
 def symlog_threshold(arrays: Iterable[np.ndarray], quantile: float = 0.05) -> float:
@@ -46,7 +48,9 @@ def symlog_threshold(arrays: Iterable[np.ndarray], quantile: float = 0.05) -> fl
         One array of values per plotted series.
     quantile
         The threshold is this quantile of the non-zero finite absolute values of each series,
-        the smallest over the series, rounded down to a power of ten.
+        the smallest over the series, rounded down to a power of ten; but never more than
+        :data:`MAX_DECADES` decades below the largest value (values spanning hundreds of
+        orders of magnitude would make the axis' transform overflow).
 
     Returns
     -------
@@ -54,15 +58,17 @@ def symlog_threshold(arrays: Iterable[np.ndarray], quantile: float = 0.05) -> fl
         A power of ten; 1.0 when no series has a non-zero finite value.
 
     """
-    candidates = []
+    candidates, largest = [], 0.0
     for values in arrays:
         x = np.abs(np.asarray(values, dtype=np.float64))
         x = x[np.isfinite(x) & (x > 0)]
         if x.size:
             candidates.append(float(np.quantile(x, quantile)))
+            largest = max(largest, float(x.max()))
     if not candidates:
         return 1.0
-    return float(10.0 ** math.floor(math.log10(min(candidates))))
+    floor = math.floor(math.log10(largest)) - MAX_DECADES
+    return float(10.0 ** max(math.floor(math.log10(min(candidates))), floor))
 
 
 def symlog_label(what: str, threshold: float) -> str:

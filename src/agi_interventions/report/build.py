@@ -86,6 +86,24 @@ def _top_comparison(comparison: pd.DataFrame, per_output: int = 8) -> pd.DataFra
     )
 
 
+def structure_section(view, tables: Mapping[str, pd.DataFrame]) -> ReportSection:
+    """Build "Does the model's structure decide it?" (worldviews with structural variants)."""
+    structure = tables.get("structure", pd.DataFrame())
+    return ReportSection(
+        title="Does the model's structure decide it?",
+        paragraphs=narrative.structure_sentences(
+            structure,
+            view.structure.always,
+            tables.get("value_of_information"),
+            tables.get("sobol_decision"),
+            narrative.winner(tables["ranking"]),
+        ),
+        tables=[("Ranking where each variant holds and where it does not", "structure")]
+        if not structure.empty
+        else [],
+    )
+
+
 def budget_section(tables: Mapping[str, pd.DataFrame]) -> ReportSection:
     """Build the Monte Carlo error budget section: does N resolve what the report leads with."""
     return ReportSection(
@@ -177,6 +195,17 @@ def decision_sections(
     return [change_mind, choice, robust]
 
 
+def derived_note(view) -> str:
+    """Say which canonical parameters the worldview's structure derives rather than samples."""
+    from agi_interventions.parameters import PARAMETER_NAMES, symbol
+
+    derived = [name for name in PARAMETER_NAMES if name not in view.priors]
+    if not derived:
+        return ""
+    parts = [f"{symbol(name)} ({view.structure.why_replaced(name)})" for name in derived]
+    return "Not sampled but derived: " + "; ".join(parts) + "."
+
+
 def build_report(results: WorldviewResults, rank_shift: int) -> str:
     """Render one worldview's self-contained HTML report.
 
@@ -203,12 +232,18 @@ def build_report(results: WorldviewResults, rank_shift: int) -> str:
         shown["method_comparison"] = _top_comparison(shown["method_comparison"])
     figures = figures_of(results)
     reason = applicability(view) or ""
-    sections = decision_sections(tables, figures, rank_shift, reason) if results.decision else []
+    sections = []
+    if view.structure.variants:
+        sections.append(structure_section(view, tables))
+    if results.decision:
+        sections += decision_sections(tables, figures, rank_shift, reason)
     sections.append(budget_section(tables))
     context = ReportContext(
         worldview=view.name,
         description=view.description,
-        parametrisation=view.parametrisation,
+        structure=view.structure.describe(),
+        derived_note=derived_note(view),
+        consistent_by_construction=view.structure.consistent_by_construction,
         priors=prior_rows(view),
         ranking=tables["ranking"],
         pairwise=tables["pairwise"],

@@ -87,8 +87,13 @@ class ReportContext:
         Worldview name.
     description
         The worldview file's description.
-    parametrisation
-        ``fractions`` or ``rest_of_world``.
+    structure
+        The worldview's structure in words (:meth:`Structure.describe`).
+    derived_note
+        Which canonical parameters the structure derives rather than samples (empty if
+        none).
+    consistent_by_construction
+        Whether every draw describes a possible population.
     priors
         Prior table (:func:`prior_rows`).
     ranking
@@ -122,7 +127,9 @@ class ReportContext:
 
     worldview: str
     description: str
-    parametrisation: str
+    structure: str
+    derived_note: str
+    consistent_by_construction: bool
     priors: Sequence[PriorRow]
     ranking: pd.DataFrame
     pairwise: pd.DataFrame
@@ -219,7 +226,8 @@ def render_report(context: ReportContext) -> str:
         or f"Alignment vs cooperation work: marginal values under worldview “{context.worldview}”",
         "worldview": context.worldview,
         "description": context.description,
-        "parametrisation": context.parametrisation,
+        "structure": context.structure,
+        "derived_note": context.derived_note,
         "winner": title,
         "headline": headline_sentences(ranking, context.pairwise),
         "ranking": ranking_table(ranking) if not ranking.empty else None,
@@ -229,7 +237,7 @@ def render_report(context: ReportContext) -> str:
         "channel_sentences": channel_sentences(context.values),
         "priors": prior_table(context.priors),
         "diagnostics_sentences": diagnostics_sentences(
-            context.diagnostics, ranking, context.parametrisation
+            context.diagnostics, ranking, context.consistent_by_construction
         ),
         "diagnostics": diagnostics_table(context.diagnostics),
         "provenance": [(str(k), _provenance_value(v)) for k, v in context.provenance.items()],

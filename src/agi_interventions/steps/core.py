@@ -199,28 +199,55 @@ def sobol(
 # ----------------------------------------------------------------------------- draws-based
 
 
-def rank(values: pd.DataFrame, exact: object | None = None) -> dict[str, pd.DataFrame]:
-    """Ranking (means, P(best)) and pairwise comparisons from the independent draws.
+def rank(
+    values: pd.DataFrame,
+    exact: object | None = None,
+    switches: pd.DataFrame | None = None,
+    probabilities: Mapping[str, float] | None = None,
+) -> dict[str, pd.DataFrame]:
+    """Ranking (means, P(best)), pairwise comparisons and the ranking per structure.
 
     Parameters
     ----------
     values
         The interventions' values at the independent draws.
     exact
-        The exact engine, or None; it adds each intervention's exact mean.
+        The exact engine, or None; it adds each intervention's exact mean (and exact
+        conditional means given each structure switch).
+    switches
+        The structure switches at the same draws (no columns: no switched variant).
+    probabilities
+        Each switched variant's probability of holding.
 
     Returns
     -------
     dict of str to pandas.DataFrame
-        ``ranking`` (with ``mean_exact``, empty without the engine) and ``pairwise``.
+        ``ranking`` (with ``mean_exact``, empty without the engine), ``pairwise`` and
+        ``structure`` (:func:`agi_interventions.ranking.structure_table`).
     """
-    from agi_interventions.ranking import pairwise_comparisons, rank_interventions
+    from agi_interventions.ranking import (
+        pairwise_comparisons,
+        rank_interventions,
+        structure_table,
+    )
 
     ranking = rank_interventions(values)
     ranking["mean_exact"] = [
         exact.mean(o) if exact is not None else np.nan for o in ranking["intervention"]
     ]
-    return {"ranking": ranking, "pairwise": pairwise_comparisons(values)}
+    switches = switches if switches is not None else pd.DataFrame(index=values.index)
+    exact_means = {}
+    if exact is not None:
+        for variant in switches.columns:
+            for option in values.columns:
+                means = exact.conditional_mean(option, {variant: np.array([0.0, 1.0])})
+                exact_means[variant, option, 0] = float(means[0])
+                exact_means[variant, option, 1] = float(means[1])
+    return {
+        "ranking": ranking,
+        "pairwise": pairwise_comparisons(values),
+        "structure": structure_table(values, switches, dict(probabilities or {}), exact_means),
+    }
 
 
 def diagnostics(

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
 from agi_interventions.configuration import DecisionSettings
-from agi_interventions.parameters import INTERVENTIONS, resolve_groups
+from agi_interventions.parameters import INTERVENTIONS
 from agi_interventions.seeds import derive_seed, single_threaded_blas
 from agi_interventions.stats import finite_draws, subsample
 
@@ -27,6 +28,7 @@ def robustness(
     *,
     seed: int,
     rank_shift: int,
+    discrete: Sequence[str] = (),
 ) -> dict[str, pd.DataFrame]:
     """PAWN indices and the comparison of parameter ranks across sensitivity methods.
 
@@ -42,6 +44,8 @@ def robustness(
         Configuration seed.
     rank_shift
         Rank difference beyond which a parameter is flagged.
+    discrete
+        Inputs that take a few values only (structure switches).
 
     Returns
     -------
@@ -57,7 +61,10 @@ def robustness(
     for output in INTERVENTIONS:
         logger.info("PAWN indices for %s on %d draws", output, len(keep))
         pawn = moment_independent_indices(
-            inputs, values[output].to_numpy(), seed=derive_seed(seed, f"pawn:{output}")
+            inputs,
+            values[output].to_numpy(),
+            seed=derive_seed(seed, f"pawn:{output}"),
+            discrete=discrete,
         )
         pawn.insert(0, "output", output)
         pawn["rows"] = len(keep)
@@ -131,20 +138,23 @@ def _decision(
 
     inputs, values = finite_draws(inputs, values)
     keep = subsample(len(values), SUBSAMPLE_ROWS, derive_seed(seed, "decision-subsample"))
-    groups = resolve_groups(settings.groups, list(inputs.columns))
+    groups = worldview.groups(settings.groups)
     logger.info("value of information on %d of %d draws", len(keep), len(values))
+    discrete = worldview.discrete
     voi = value_of_information_table(
         values.iloc[keep],
         inputs.iloc[keep],
         groups,
         n_bootstrap=settings.evppi_bootstrap,
         seed=derive_seed(seed, "voi"),
+        discrete=discrete,
     )
     switching = switching_table(
         inputs.iloc[keep],
         values.iloc[keep],
         n_bootstrap=settings.evppi_bootstrap,
         seed=derive_seed(seed, "switching"),
+        discrete=discrete,
     )
     switching.insert(0, "method", "monte carlo")
     switching["rows"] = len(keep)
@@ -161,7 +171,7 @@ def _decision(
     else:
         voi["value_exact"] = np.nan
         voi["se_exact"] = np.nan
-    ranked = voi.loc[voi["kind"] == "parameter"].assign(
+    ranked = voi.loc[(voi["kind"] == "parameter") & ~voi["name"].isin(discrete)].assign(
         order=lambda t: t["value_exact"].fillna(t["value"])
     )
     top = ranked.sort_values("order", ascending=False, kind="stable")["name"].head(

@@ -13,6 +13,9 @@
 * for a group, the products of the standardised raw values over every subset of two or more
   members (up to :data:`MAX_MULTILINEAR` members), so that any multilinear function of the
   group, the form most of this model's parameters take, is exactly representable.
+
+A discrete input (a structure switch, 0 or 1) gets its indicator only: no spline, and no
+smooth function of it in the pairwise terms (a function of two values is linear in them).
 """
 
 from __future__ import annotations
@@ -95,11 +98,21 @@ class PreparedInputs:
     ----------
     inputs
         ``(n, m)`` independent draws of the inputs.
+    pair_knots
+        Knots of the coarse splines in pairwise terms (0: none).
+    discrete
+        Per column, whether it is discrete (a switch: indicator basis only).
     """
 
-    def __init__(self, inputs: np.ndarray, pair_knots: int = PAIR_KNOTS) -> None:
+    def __init__(
+        self,
+        inputs: np.ndarray,
+        pair_knots: int = PAIR_KNOTS,
+        discrete: Sequence[bool] | None = None,
+    ) -> None:
         self.n, self.m = inputs.shape
         self.pair_knots = pair_knots
+        self.discrete = np.zeros(self.m, bool) if discrete is None else np.asarray(discrete)
         self.varying = np.ptp(inputs, axis=0) > 0
         self.scores = rank_scores(inputs)
         self.inputs = inputs
@@ -163,6 +176,10 @@ class PreparedInputs:
         blocks: list[np.ndarray] = [np.ones((self.n, 1))]
         penalties: list[np.ndarray | None] = [None]
         for c in columns:
+            if self.discrete[c]:
+                blocks.append(self.raw[:, [c]])
+                penalties.append(None)
+                continue
             spline = self.spline(c)
             blocks += [spline, self.raw[:, [c]]]
             penalties += [difference_penalty(spline.shape[1]), None]
@@ -174,7 +191,7 @@ class PreparedInputs:
             # another (e.g. F_CV / F_V), for every ordered pair
             for a in columns:
                 for b in columns:
-                    if a != b:
+                    if a != b and not self.discrete[b]:
                         blocks.append(self.raw[:, [a]] * self.coarse(b))
                         penalties.append(difference_penalty(self.coarse(b).shape[1]))
         matrix = np.hstack(blocks)

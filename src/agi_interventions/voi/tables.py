@@ -31,6 +31,7 @@ def value_of_information_table(
     *,
     n_bootstrap: int,
     seed: int,
+    discrete: Sequence[str] = (),
 ) -> pd.DataFrame:
     """EVPI, per-parameter EVPPI and per-group EVPPI in one table.
 
@@ -48,6 +49,8 @@ def value_of_information_table(
         Bootstrap replicates (shared resamples for every row of the table).
     seed
         Seed of the clusters, folds and resamples.
+    discrete
+        Inputs that take a few values only (structure switches: indicator basis).
 
     Returns
     -------
@@ -67,7 +70,9 @@ def value_of_information_table(
         dup = sorted({str(c) for c in inputs.columns[inputs.columns.duplicated()]})
         raise ValueError(f"inputs has duplicate column names: {dup}")
     names = [str(c) for c in inputs.columns]
-    prepared = PreparedInputs(as_inputs(inputs.to_numpy(dtype=float), n))
+    prepared = PreparedInputs(
+        as_inputs(inputs.to_numpy(dtype=float), n), discrete=[c in discrete for c in names]
+    )
     plan = BootstrapPlan.draw(n, n_bootstrap, seed)
     position = {name: i for i, name in enumerate(names)}
     rows = [("EVPI", "evpi", evpi_estimate(arr, plan))]
