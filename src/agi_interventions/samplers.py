@@ -7,10 +7,12 @@ Every family is drawn by an exact construction, never by an approximation of its
 ``loguniform``  ``exp(log low + (log high - log low) U)``
 ``normal``      ``mean + sd Z``, ``Z`` from NumPy's ziggurat
 ``lognormal``   ``exp(mu + sigma Z)``
+``logitnormal`` ``low + (high - low) expit(mu + sigma Z)``
 ``triangular``  the closed-form inverse CDF of ``U`` (the formula NumPy itself uses)
 ``beta``/       integer shapes with ``a + b - 1 <= 6``: the ``a``-th smallest of ``a + b - 1``
 ``pert``        uniforms (an order statistic of uniforms is beta distributed); other shapes
                 above 1: Cheng's (1978) rejection algorithm BB; otherwise ``Generator.beta``
+                (the same for a beta fitted to a ``ci90``)
 ``truncnormal`` the prior's inverse CDF (scipy) of ``U``
 ``fixed``       the constant
 ==============  ==========================================================================
@@ -29,6 +31,7 @@ import math
 from collections.abc import Callable, Mapping
 
 import numpy as np
+from scipy import special
 
 from agi_interventions.priors import Prior
 
@@ -143,6 +146,19 @@ def _affine(loc: float, scale: float, exp: bool) -> Transform:
         if exp:
             np.exp(x, out=x)
         return x
+
+    return transform
+
+
+def _logistic(mu: float, sigma: float, loc: float, scale: float) -> Transform:
+    def transform(z: np.ndarray, ws: Workspace) -> np.ndarray:
+        with np.errstate(over="ignore"):  # a logit beyond the doubles is an end of the support
+            z *= sigma
+            z += mu
+        special.expit(z, out=z)
+        z *= scale
+        z += loc
+        return z
 
     return transform
 
@@ -416,6 +432,10 @@ def _plan(prior: Prior) -> tuple[str, Transform | Own]:
     if family == "lognormal":
         mu, sigma = math.log(float(prior.dist.kwds["scale"])), float(prior.dist.kwds["s"])
         return "normal", _affine(mu, sigma, exp=True)
+    if family == "logitnormal":
+        mu, sigma = (float(x) for x in prior.dist.args)
+        loc, scale = float(prior.dist.kwds["loc"]), float(prior.dist.kwds["scale"])
+        return "normal", _logistic(mu, sigma, loc, scale)
     if family == "triangular":
         return "uniform", _triangular(*(float(a[k]) for k in ("low", "mode", "high")))
     if family in ("beta", "pert"):
