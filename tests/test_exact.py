@@ -348,13 +348,23 @@ def test_evppi_of_all_parameters_is_evpi_and_bounds_every_group(baseline, engine
         assert engine.evppi_parameter(OPTIONS, name) <= evpi + 4 * se
 
 
-def test_known_baseline_switching_values_in_the_outer_tenth(engine):
-    """The three switches in the outer 10% that the binned Monte Carlo method missed."""
-    found = {
-        name: [round(c.quantile, 2) for c in engine.crossings(OPTIONS, name)]
-        for name in ("dpV_daV", "p_V", "p_CV")
-    }
-    assert found == {"dpV_daV": [0.94], "p_V": [0.07], "p_CV": [0.94]}
+def test_switching_values_are_where_the_best_conditional_mean_changes(baseline, engine):
+    """Against a grid of 2^16 quantiles per parameter, outer tails included (1e-13 to
+    1 - 1e-13): every change of the best option on the grid has a crossing in its grid cell,
+    and no crossing lies where the grid sees no change."""
+    tail = np.array([1e-13, 1e-11, 1e-9, 1e-7, 1e-6, 1e-4])
+    u = np.concatenate([tail, (np.arange(2**16) + 0.5) / 2**16, 1 - tail[::-1]])
+    for name in engine.uncertain:
+        theta = baseline.priors[name].ppf(u)
+        best = np.argmax(
+            np.column_stack([engine.conditional_mean(o, {name: theta}) for o in OPTIONS]), axis=1
+        )
+        changes = np.flatnonzero(np.diff(best))
+        crossings = engine.crossings(OPTIONS, name)
+        assert len(crossings) == len(changes), name
+        for c, i in zip(crossings, changes, strict=True):
+            assert u[i] <= c.quantile <= u[i + 1], (name, c.quantile)
+            assert (c.before, c.after) == (OPTIONS[best[i]], OPTIONS[best[i + 1]])
 
 
 # ----------------------------------------------------------------------------- scope

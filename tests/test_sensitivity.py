@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 from SALib.analyze import sobol as salib_sobol
 from SALib.sample import sobol as salib_sample
-from scipy import stats
 
 from agi_interventions.sensitivity import (
     TreeSum,
@@ -160,7 +159,3 @@ def test_exact_indices_of_the_real_model_lie_in_most_intervals():
                 hits += int(inside[relevant].sum())
                 total += int(relevant.sum())
     assert hits / total >= 0.8, hits / total
-
-
-def test_normal_quantile_is_the_conventional_one():
-    assert stats.norm.ppf(0.975) == pytest.approx(1.959963984540054)

@@ -1,0 +1,282 @@
+"""Nested and multilevel Monte Carlo EVPPI against closed forms, the exact engine, brute force."""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from agi_interventions.exact import ExactEngine
+from agi_interventions.model import marginal_values
+from agi_interventions.population import fractions_from_rest_of_world
+from agi_interventions.priors import load_worldview
+from agi_interventions.voi.nested import (
+    GAUSS_WEIGHTS,
+    KRONROD_NODES,
+    KRONROD_WEIGHTS,
+    NESTED_COLUMNS,
+    NestedProblem,
+    NestedSettings,
+    draw_pool,
+    evpi,
+    evppi_group,
+    evppi_parameter,
+    nested_value_of_information_table,
+    problem_from_worldview,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+BASELINE = ROOT / "config" / "priors" / "baseline.yaml"
+CONSISTENT = ROOT / "config" / "priors" / "consistent_by_construction.yaml"
+OPTIONS = ["a_V", "a_CV", "a_CnotV"]
+#: Small settings for fast tests.
+SMALL = NestedSettings(pool=1 << 16, inner=1 << 14, max_level=11, max_cost=1 << 21)
+
+
+# --------------------------------------------------------------------------- an analytic problem
+#
+# Two options (and a third that is never best): V1 = a + b X + c Y + d Z, V2 = 0, V3 = -1 with
+# X, Y standard normal and Z Bernoulli(p). With G(m, s) = E[max(m + s N, 0)]
+# = s phi(m / s) + m Phi(m / s), every EVPPI has a closed form.
+
+A, B, C, D, P = 0.3, 1.0, 1.5, -0.8, 0.4
+
+
+def _g(m: float, s: float) -> float:
+    return s * stats.norm.pdf(m / s) + m * stats.norm.cdf(m / s)
+
+
+def _toy_truth() -> dict[str, float]:
+    mean = A + P * D
+    best = max(mean, 0.0)
+    both = math.hypot(B, C)
+    return {
+        "X": _g(mean, B) - best,
+        "Y": _g(mean, C) - best,
+        "Z": P * max(A + D, 0.0) + (1 - P) * max(A, 0.0) - best,
+        "XZ": P * _g(A + D, B) + (1 - P) * _g(A, B) - best,
+        "XY": _g(mean, both) - best,
+        "EVPI": P * _g(A + D, both) + (1 - P) * _g(A, both) - best,
+    }
+
+
+def _toy_problem() -> NestedProblem:
+    def sample(names: Sequence[str], n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+        out = {}
+        for name in names:
+            if name == "Z":
+                out[name] = (rng.random(n) < P).astype(float)
+            else:
+                out[name] = rng.standard_normal(n)
+        return out
+
+    def ppf(name: str, u: np.ndarray) -> np.ndarray:
+        return stats.norm.ppf(u)
+
+    def values(x: Mapping[str, np.ndarray]) -> np.ndarray:
+        v1 = A + B * x["X"] + C * x["Y"] + D * x["Z"]
+        return np.column_stack([v1, np.zeros_like(v1), np.full_like(v1, -1.0)])
+
+    atoms = {"Z": (np.array([0.0, 1.0]), np.array([1 - P, P]))}
+    return NestedProblem(("X", "Y", "Z"), sample, ppf, values, atoms, ("one", "two", "three"))
+
+
+def _close(estimate, truth: float, truth_se: float = 0.0, k: float = 4.0) -> bool:
+    return abs(estimate.value - truth) <= k * math.hypot(estimate.se, truth_se) + 1e-12
+
+
+def test_gauss_kronrod_rules_are_exact_for_polynomials():
+    for degree in range(23):
+        exact = (1 - (-1) ** (degree + 1)) / (degree + 1)
+        assert KRONROD_WEIGHTS @ KRONROD_NODES**degree == pytest.approx(exact, abs=1e-14)
+        if degree <= 13:
+            assert GAUSS_WEIGHTS @ KRONROD_NODES**degree == pytest.approx(exact, abs=1e-14)
+    # and the Gauss rule alone is not exact one degree higher
+    assert abs(GAUSS_WEIGHTS @ KRONROD_NODES**14 - 2 / 15) > 1e-6
+
+
+def test_single_inputs_and_atoms_match_closed_forms():
+    problem = _toy_problem()
+    truth = _toy_truth()
+    pool = draw_pool(problem, SMALL, seed=3)
+    for name in ("X", "Y", "Z"):
+        estimate = evppi_parameter(problem, name, settings=SMALL, pool=pool)
+        assert estimate.se > 0
+        assert _close(estimate, truth[name]), (name, estimate, truth[name])
+        # the interval is reported around the estimate
+        assert estimate.ci_low <= estimate.value <= estimate.ci_high
+    # the continuous input needs a crossing: one found, with a small quadrature error
+    x = evppi_parameter(problem, "X", settings=SMALL, pool=pool)
+    assert x.details["crossings"] == 1.0
+    assert x.details["quadrature_error"] < 0.01 * x.se
+
+
+def test_groups_and_evpi_match_closed_forms():
+    problem = _toy_problem()
+    truth = _toy_truth()
+    pool = draw_pool(problem, SMALL, seed=5)
+    for key, members in {"XZ": ["X", "Z"], "XY": ["X", "Y"]}.items():
+        estimate = evppi_group(problem, members, seed=5, settings=SMALL, pool=pool)
+        assert estimate.se > 0 and estimate.details["levels"] >= SMALL.min_level
+        assert _close(estimate, truth[key]), (key, estimate, truth[key])
+    every = evppi_group(problem, ["X", "Y", "Z"], seed=5, settings=SMALL, pool=pool)
+    assert _close(every, truth["EVPI"])
+    assert _close(evpi(problem, seed=5, settings=SMALL), truth["EVPI"])
+    assert evppi_group(problem, [], seed=5, settings=SMALL, pool=pool).value == 0.0
+
+
+def test_an_input_without_influence_on_the_decision_gets_zero():
+    problem = _toy_problem()
+
+    def values(x: Mapping[str, np.ndarray]) -> np.ndarray:  # Y scales every option alike
+        scale = np.exp(x["Y"])
+        v1 = (A + B * x["X"] + D * x["Z"]) * scale
+        return np.column_stack([v1, np.zeros_like(v1), -scale])
+
+    scaled = NestedProblem(problem.names, problem.sample, problem.ppf, values, problem.atoms)
+    estimate = evppi_parameter(scaled, "Y", seed=1, settings=SMALL)
+    assert estimate.value == 0.0 and estimate.se == 0.0
+
+
+def test_baseline_against_the_exact_engine():
+    worldview = load_worldview(BASELINE)
+    engine = ExactEngine(worldview)
+    problem = problem_from_worldview(worldview, worldview.complete)
+    pool = draw_pool(problem, SMALL, seed=11)
+    for name in ("F_V", "dpCV_daCV", "db_dFCV", "p_V", "U_B"):
+        estimate = evppi_parameter(problem, name, settings=SMALL, pool=pool)
+        exact = engine.evppi_parameter(OPTIONS, name)
+        assert _close(estimate, exact), (name, estimate, exact)
+    members = worldview.groups()["tractabilities"]
+    exact, exact_se = engine.evppi_group(OPTIONS, members, n_draws=1 << 19, seed=2)
+    estimate = evppi_group(problem, members, seed=11, settings=SMALL, pool=pool)
+    assert _close(estimate, exact, exact_se), (estimate, exact)
+    exact, exact_se = engine.evppi_group(OPTIONS, worldview.uncertain, n_draws=1 << 19, seed=2)
+    assert _close(evpi(problem, seed=11, settings=SMALL), exact, exact_se)
+
+
+def test_same_seed_same_bytes_and_other_seed_other_numbers():
+    problem = _toy_problem()
+    groups = {"xz": ["X", "Z"], "unknown only": ["W"]}
+    first = nested_value_of_information_table(problem, groups, seed=7, settings=SMALL)
+    again = nested_value_of_information_table(problem, groups, seed=7, settings=SMALL)
+    other = nested_value_of_information_table(problem, groups, seed=8, settings=SMALL)
+    numbers = ["value", "se", "ci_low", "ci_high", "cost"]
+    assert first[numbers].to_numpy().tobytes() == again[numbers].to_numpy().tobytes()
+    assert not np.array_equal(first["value"].to_numpy(), other["value"].to_numpy())
+    assert list(first.columns) == NESTED_COLUMNS
+    assert list(first["name"]) == [
+        "EVPI",
+        "X",
+        "Y",
+        "Z",
+        "xz",
+    ]  # the group of no input is left out
+    assert list(first["kind"]) == ["evpi", "parameter", "parameter", "parameter", "group"]
+    assert set(first["method"]) == {"nested"}
+    assert (first["cost"] > 0).all()
+
+
+def test_group_estimate_does_not_depend_on_member_order():
+    problem = _toy_problem()
+    pool = draw_pool(problem, SMALL, seed=2)
+    one = evppi_group(problem, ["X", "Z"], seed=2, settings=SMALL, pool=pool)
+    two = evppi_group(problem, ["Z", "X"], seed=2, settings=SMALL, pool=pool)
+    assert one == two
+
+
+def test_worldview_adapter_completes_fixed_and_rest_of_world_inputs(write_priors):
+    worldview = load_worldview(write_priors())  # dpCnotV_daCnotV is fixed at 0.03 there
+    problem = problem_from_worldview(worldview, worldview.complete)
+    assert "dpCnotV_daCnotV" not in problem.names
+    rng = np.random.default_rng(0)
+    draws = problem.sample(problem.names, 100, rng)
+    expected = marginal_values({**draws, "dpCnotV_daCnotV": np.full(100, 0.03)})
+    got = problem.values(draws)
+    np.testing.assert_array_equal(got, np.column_stack([expected[o] for o in OPTIONS]))
+
+    consistent = load_worldview(CONSISTENT)
+
+    def complete(columns: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        return {**columns, **fractions_from_rest_of_world(columns)}
+
+    problem = problem_from_worldview(consistent, complete)
+    assert {"R_V", "R_CV", "R_CnotV"} <= set(problem.names)
+    draws = problem.sample(problem.names, 100, rng)
+    canonical = {**draws, **fractions_from_rest_of_world(draws)}
+    expected = marginal_values(canonical)
+    np.testing.assert_array_equal(
+        problem.values(draws), np.column_stack([expected[o] for o in OPTIONS])
+    )
+    np.testing.assert_array_equal(
+        problem.values(draws),
+        problem_from_worldview(consistent, consistent.complete).values(draws),
+    )
+
+
+def test_problem_checks_its_description():
+    toy = _toy_problem()
+    with pytest.raises(ValueError, match="duplicate"):
+        NestedProblem(("X", "X"), toy.sample, toy.ppf, toy.values)
+    with pytest.raises(ValueError, match="unknown inputs"):
+        NestedProblem(("X",), toy.sample, toy.ppf, toy.values, {"W": ([0.0], [1.0])})
+    with pytest.raises(ValueError, match="sum to 1"):
+        NestedProblem(("X",), toy.sample, toy.ppf, toy.values, {"X": ([0.0, 1.0], [0.5, 0.6])})
+
+    def broken(x: Mapping[str, np.ndarray]) -> np.ndarray:
+        out = toy.values(x)
+        out[0, 0] = np.nan
+        return out
+
+    bad = NestedProblem(toy.names, toy.sample, toy.ppf, broken, toy.atoms)
+    with pytest.raises(ValueError, match="non-finite"):
+        evpi(bad, seed=0, settings=SMALL)
+    with pytest.raises(ValueError, match="not uncertain inputs"):
+        evppi_group(toy, ["X", "W"], seed=0, settings=SMALL)
+    with pytest.raises(ValueError, match="multiple of replicates"):
+        NestedSettings(pool=1001, replicates=8)
+
+
+def _load_benchmark():
+    path = ROOT / "benchmarks" / "nested_evppi_coverage.py"
+    spec = importlib.util.spec_from_file_location("nested_evppi_coverage", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("nested_evppi_coverage", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_reduced_coverage_study_on_the_switch_worldview():
+    """The benchmark's study, reduced: 3 seeds, a few rows, smaller settings (~30 s)."""
+    bench = _load_benchmark()
+    case = bench.switch_case()
+    names = ["switch", "F_CV", "dpV_daV_alt", "F_V"]
+    truth, _ = bench.switch_truth(case, n_draws=1 << 19, cells=1 << 16, names=names)
+    groups = {g: case.groups[g] for g in ("structure", "tractabilities")}
+    settings = NestedSettings(pool=1 << 17, inner=1 << 14, max_level=12, max_cost=1 << 21)
+    rows = []
+    for seed in range(3):
+        pool = draw_pool(case.problem, settings, seed)
+        estimates = {
+            n: evppi_parameter(case.problem, n, settings=settings, pool=pool) for n in names
+        }
+        for group, members in groups.items():
+            estimates[group] = evppi_group(
+                case.problem, members, seed=seed, settings=settings, pool=pool
+            )
+        for key, e in estimates.items():
+            rows.append((key, e.value / truth[key], e.ci_low <= truth[key] <= e.ci_high))
+    table = pd.DataFrame(rows, columns=["name", "ratio", "covered"])
+    assert truth["switch"] > 0.02 * truth["EVPI"]  # the switch matters in this worldview
+    assert table["covered"].mean() >= 0.8
+    per_row = table.groupby("name")
+    assert (per_row["covered"].sum() >= 2).all()
+    assert per_row["ratio"].median().between(0.8, 1.25).all()
