@@ -1,0 +1,1149 @@
+r"""Value of information by nested and multilevel Monte Carlo, for a model that costs little.
+
+With options ``k``, values ``V_k`` and independent inputs ``X``,
+``EVPI = E[max_k V_k] - max_k E[V_k]`` and, for a set ``S`` of inputs,
+``EVPPI(S) = E[max_k E[V_k | X_S]] - max_k E[V_k]``. The regression estimators of
+:mod:`agi_interventions.voi.estimators` work from a fixed sample; the estimators here draw what
+they need instead, which pays when one model evaluation costs nanoseconds.
+
+The problem is described by a :class:`NestedProblem` (how to draw inputs, their quantile
+functions, the atoms of discrete inputs and the option values), nothing else;
+:func:`problem_from_worldview` builds one from a worldview and a completion function.
+
+Every estimate starts from a **pool**: independent joint prior draws of all inputs, with their
+option values, split into independent replicate pools.
+
+* **EVPI** is the plain Monte Carlo mean of ``max_k V_k - V_k0`` over the pool (``k0`` the
+  option with the highest pooled mean), with the usual standard error.
+* **One input** (:func:`evppi_parameter`): ``EVPPI = E_theta[max_k mu_k(theta)] - max_k
+  E_theta[mu_k(theta)]`` with ``mu_k(theta) = E[V_k | theta]``. The outer expectation is a
+  quadrature in the input's normal score ``z`` (``theta = ppf(Phi(z))``, so heavy tails are
+  integrable on ``[-z_max, z_max]``): Gauss–Kronrod (7/15) panels, split at every point where
+  the best estimated conditional mean changes (found by root finding on the estimated
+  means), so that every panel integrates a smooth function; panels whose Kronrod–Gauss
+  difference is large are bisected. The inner means ``mu_k(theta)`` are averages over the
+  same ``M`` pool draws of the other inputs at every node (common random numbers), so they
+  are smooth in ``theta`` and their crossings can be found exactly. A discrete input (atoms)
+  gets an exact sum over its atoms instead of the quadrature.
+
+  Bias. The maximum of noisy means is biased upwards: where the two best options cross at
+  ``z_c`` with slope ``delta'`` of their difference, by ``phi(z_c) s_c^2 / (2 M |delta'|)``
+  to first order (``s_c^2`` the variance of the difference of their values there; the
+  integral over ``x`` of ``E[(x + e)^+] - x^+`` is ``E[e^2] / 2`` for any zero-mean ``e``),
+  so the bias is ``c / M``. The antithetic correction of Giles & Goda removes it: with
+  ``Q_M`` from all inner draws and ``Q_a``, ``Q_b`` from each half (each with its own
+  crossings and panels), the estimate is ``2 Q_M - (Q_a + Q_b) / 2``.
+
+  Error. The estimate is a smooth functional of the ``M`` inner draws; its first-order
+  (delta-method) error is the mean over draws of
+  ``h(y) = sum_i w_i (V_best(i)(theta_i, y) - V_k0(theta_i, y))``, so the inner standard error
+  is ``sd(h) / sqrt(M)``. The quadrature error is bounded by the sum over panels of
+  ``|Kronrod - Gauss|``, and half the bias correction is counted as its uncertainty; the three
+  add in quadrature.
+* **A group, and EVPI** (:func:`evppi_group`): the multilevel Monte Carlo estimator of Giles &
+  Goda (2019, "Decision-making under uncertainty: using MLMC for efficient estimation of
+  EVPPI", Statistics and Computing 29) for ``D(S) = EVPI - EVPPI(S) =
+  E_X[E[max_k V_k | X] - max_k E[V_k | X]]`` (``X = X_S``). On level ``l`` an outer draw
+  ``X`` gets ``M_l = 2^l`` inner draws of the other inputs and contributes the antithetic
+  difference ``Z_l = (max_k a_k + max_k b_k) / 2 - max_k (a_k + b_k) / 2`` of the means
+  ``a``, ``b`` over the two halves (``Z_l >= 0``; level 0, one inner draw, is exactly 0). The
+  number of levels and the samples per level follow Giles' MLMC driver for a target
+  root-mean-square error ``eps``: ``N_l`` proportional to ``sqrt(V_l / C_l)``, variance
+  ``(1 - theta) eps^2`` and levels added until the estimated remaining bias
+  ``m_L / (2^alpha - 1)`` is below ``sqrt(theta) eps`` (``theta = 1/4``; ``alpha``, ``beta``
+  by regression on the levels), and not before the level means have passed their peak (they
+  first grow with ``l`` in this model). ``EVPPI(S) = EVPI - sum_l mean(Z_l)``, with the
+  pool's EVPI as level 0; the geometric tail of the levels is subtracted too, and its size
+  counted in the standard error. Inner and outer draws are random rows of the replicate
+  pools; the standard error is the spread of the replicate estimates, so it includes the
+  variability of the pools. See ``docs/nested_evppi.md``.
+
+Every function takes a seed and returns the same bytes for the same seed. Costs are counted
+in model evaluations (rows passed to the problem's ``values``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import math
+import zlib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import special, stats
+from scipy.optimize import brentq
+
+logger = logging.getLogger(__name__)
+
+#: Options of the project's model, in table order.
+DEFAULT_OPTIONS: tuple[str, ...] = ("a_V", "a_CV", "a_CnotV")
+#: Columns of :func:`nested_value_of_information_table`.
+NESTED_COLUMNS = ["name", "kind", "value", "se", "ci_low", "ci_high", "method", "cost"]
+#: Two-sided 95% normal quantile.
+Z95 = float(stats.norm.ppf(0.975))
+#: Rows per call of the problem's ``values`` in the multilevel estimator.
+CHUNK_ROWS = 1 << 16
+
+SampleFn = Callable[[Sequence[str], int, np.random.Generator], Mapping[str, np.ndarray]]
+PpfFn = Callable[[str, np.ndarray], np.ndarray]
+ValuesFn = Callable[[Mapping[str, np.ndarray]], np.ndarray]
+
+# Gauss–Kronrod 7/15 on [-1, 1]: Kronrod nodes (the Gauss nodes are the odd-indexed ones).
+_XGK = np.array(
+    [
+        0.991455371120812639206854697526329,
+        0.949107912342758524526189684047851,
+        0.864864423359769072789712788640926,
+        0.741531185599394439863864773280788,
+        0.586087235467691130294144845693013,
+        0.405845151377397166906606412076961,
+        0.207784955007898467600689403773245,
+        0.0,
+    ]
+)
+_WGK = np.array(
+    [
+        0.022935322010529224963732008058970,
+        0.063092092629978553290700663189204,
+        0.104790010322250183839876322541518,
+        0.140653259715525918745189590510238,
+        0.169004726639267902826583426598550,
+        0.190350578064785409913256402421014,
+        0.204432940075298892414161999234649,
+        0.209482141084727828012999174891714,
+    ]
+)
+_WG = np.array(
+    [
+        0.129484966168869693270611432679082,
+        0.279705391489276667901467771423780,
+        0.381830050505118944950369775488975,
+        0.417959183673469387755102040816327,
+    ]
+)
+#: 15 Kronrod nodes on [-1, 1], ascending.
+KRONROD_NODES = np.concatenate([-_XGK[:-1], _XGK[::-1]])
+#: Their Kronrod weights.
+KRONROD_WEIGHTS = np.concatenate([_WGK[:-1], _WGK[::-1]])
+#: Weights of the embedded 7-point Gauss rule at the same 15 nodes (0 at the others).
+GAUSS_WEIGHTS = np.zeros(15)
+GAUSS_WEIGHTS[[1, 3, 5, 13, 11, 9]] = np.concatenate([_WG[:3], _WG[:3]])
+GAUSS_WEIGHTS[7] = _WG[3]
+
+
+# --------------------------------------------------------------------------- the problem
+
+
+@dataclass(frozen=True)
+class NestedProblem:
+    """A decision problem with independent uncertain inputs, as the estimators see it.
+
+    Attributes
+    ----------
+    names
+        The uncertain inputs (each independent of the others).
+    sample
+        ``sample(names, n, rng)``: ``n`` independent prior draws of each named input, as a
+        mapping name to array; the draws of different inputs are independent.
+    ppf
+        ``ppf(name, u)``: the quantile function of a continuous input at ``u`` in (0, 1).
+    values
+        ``values(inputs)``: every input in :attr:`names` to ``n`` values each, returning the
+        ``(n, K)`` option values. Must be a pure, vectorised function.
+    atoms
+        Discrete inputs (e.g. a Bernoulli switch): name to ``(values, probabilities)``. Their
+        EVPPI is an exact sum over the atoms; every other input is continuous.
+    options
+        Names of the ``K`` options (for messages; default ``option0``, ...).
+    """
+
+    names: tuple[str, ...]
+    sample: SampleFn
+    ppf: PpfFn
+    values: ValuesFn
+    atoms: Mapping[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    options: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        names = tuple(str(n) for n in self.names)
+        if not names:
+            raise ValueError("NestedProblem: no uncertain inputs")
+        if len(set(names)) != len(names):
+            raise ValueError(f"NestedProblem: duplicate input names in {names}")
+        unknown = sorted(set(self.atoms) - set(names))
+        if unknown:
+            raise ValueError(f"NestedProblem: atoms given for unknown inputs {unknown}")
+        atoms: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for name in names:
+            if name not in self.atoms:
+                continue
+            support, probabilities = (np.asarray(a, dtype=np.float64) for a in self.atoms[name])
+            if support.ndim != 1 or support.shape != probabilities.shape or support.size < 1:
+                raise ValueError(f"NestedProblem: atoms of {name} need equal-length 1-D arrays")
+            if np.any(probabilities < 0) or not math.isclose(
+                float(probabilities.sum()), 1.0, abs_tol=1e-9
+            ):
+                raise ValueError(f"NestedProblem: probabilities of {name} must sum to 1")
+            support.setflags(write=False)
+            probabilities.setflags(write=False)
+            atoms[name] = (support, probabilities)
+        object.__setattr__(self, "names", names)
+        object.__setattr__(self, "atoms", MappingProxyType(atoms))
+        object.__setattr__(self, "options", tuple(str(o) for o in self.options))
+
+    def option_name(self, k: int) -> str:
+        """Return the name of option ``k``."""
+        return self.options[k] if k < len(self.options) else f"option{k}"
+
+    def evaluate(self, inputs: Mapping[str, np.ndarray]) -> np.ndarray:
+        """Call :attr:`values` and check the result: ``(n, K)`` finite float64."""
+        n = len(next(iter(inputs.values())))
+        out = np.asarray(self.values(inputs), dtype=np.float64)
+        if out.ndim != 2 or out.shape[0] != n:
+            raise ValueError(f"values returned shape {out.shape}; expected ({n}, K)")
+        if not np.all(np.isfinite(out)):
+            bad = int(np.count_nonzero(~np.all(np.isfinite(out), axis=1)))
+            raise ValueError(f"values returned non-finite option values in {bad} of {n} rows")
+        # column-major: the estimators reduce over rows, option by option
+        return np.asfortranarray(out)
+
+
+def problem_from_worldview(
+    worldview: Any,
+    complete: Callable[[Mapping[str, np.ndarray]], Mapping[str, np.ndarray]],
+    options: Sequence[str] = DEFAULT_OPTIONS,
+) -> NestedProblem:
+    """Build a :class:`NestedProblem` from a worldview's priors and a completion function.
+
+    Only the priors are read: ``worldview.priors`` (name to prior with ``is_fixed``,
+    ``sample(n, rng)``, ``ppf(u)``, and for discrete inputs ``is_discrete`` and ``atoms()``).
+
+    Parameters
+    ----------
+    worldview
+        Validated priors (:class:`agi_interventions.priors.Worldview`).
+    complete
+        Turns every input (uncertain and fixed, ``n`` values each) into every canonical
+        parameter of :func:`agi_interventions.model.marginal_values`: the identity for a
+        ``fractions`` worldview, the inputs plus
+        :func:`agi_interventions.population.fractions_from_rest_of_world` for a
+        ``rest_of_world`` one; ``worldview.complete`` does either.
+    options
+        Outputs of the model that are the options.
+
+    Returns
+    -------
+    NestedProblem
+        Inputs: the worldview's uncertain inputs; fixed ones are filled in before completion.
+    """
+    from agi_interventions.model import marginal_values
+
+    priors = dict(worldview.priors)
+    names = tuple(name for name, prior in priors.items() if not prior.is_fixed)
+    fixed = {name: float(prior.value) for name, prior in priors.items() if prior.is_fixed}
+    atoms = {
+        name: priors[name].atoms() for name in names if getattr(priors[name], "is_discrete", False)
+    }
+    options = tuple(options)
+
+    def sample(which: Sequence[str], n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+        return {name: np.asarray(priors[name].sample(n, rng), np.float64) for name in which}
+
+    def ppf(name: str, u: np.ndarray) -> np.ndarray:
+        return np.asarray(priors[name].ppf(u), dtype=np.float64)
+
+    def values(inputs: Mapping[str, np.ndarray]) -> np.ndarray:
+        n = len(next(iter(inputs.values())))
+        columns = dict(inputs)
+        for name, value in fixed.items():
+            columns[name] = np.full(n, value)
+        out = marginal_values(complete(columns))
+        return np.column_stack([out[o] for o in options])
+
+    return NestedProblem(names, sample, ppf, values, atoms, options)
+
+
+# --------------------------------------------------------------------------- settings, results
+
+
+@dataclass(frozen=True)
+class NestedSettings:
+    """Accuracy and cost settings of the nested estimators.
+
+    Attributes
+    ----------
+    pool
+        Joint prior draws in the pool (EVPI sample and source of every inner draw).
+    replicates
+        Independent replicate pools (the pool is split among them); the multilevel standard
+        error is the spread of the replicate estimates.
+    inner
+        Inner draws ``M`` of the single-input estimator (the first ``M`` rows of the pool).
+    z_max
+        The single-input quadrature covers normal scores in ``[-z_max, z_max]``.
+    breaks
+        Interior panel ends of the first quadrature pass, in normal scores.
+    refinements
+        Rounds of bisection of quadrature panels whose error estimate is large.
+    target
+        Target root-mean-square error of a group's EVPPI, relative to the estimated EVPI.
+    max_cost
+        Most model evaluations the multilevel estimator spends on one group (beyond the
+        pool); if the target needs more, the samples are scaled down and the achieved error
+        is reported.
+    min_level, max_level
+        Levels of the multilevel estimator (inner sample ``2^l``).
+    initial
+        Samples per level in the first multilevel pass.
+    theta
+        Share of the mean square error allowed for bias (Giles' ``theta``).
+    """
+
+    pool: int = 1 << 18
+    replicates: int = 8
+    inner: int = 1 << 15
+    z_max: float = 7.5
+    breaks: tuple[float, ...] = (-1.5, 1.5)
+    refinements: int = 3
+    target: float = 0.02
+    max_cost: int = 1 << 22
+    min_level: int = 2
+    max_level: int = 13
+    initial: int = 512
+    theta: float = 0.25
+
+    def __post_init__(self) -> None:
+        if self.replicates < 2:
+            raise ValueError("replicates must be at least 2")
+        if self.pool < 2 * self.replicates or self.pool % self.replicates:
+            raise ValueError("pool must be a multiple of replicates, at least 2 rows each")
+        if not 2 <= self.inner <= self.pool:
+            raise ValueError("inner must lie between 2 and pool")
+        if (1 << self.max_level) > self.pool // self.replicates:
+            raise ValueError("2^max_level inner draws must fit in one replicate pool")
+        if not 1 <= self.min_level <= self.max_level:
+            raise ValueError("need 1 <= min_level <= max_level")
+        if not 0.0 < self.theta < 1.0 or self.target <= 0.0 or self.z_max <= 0.0:
+            raise ValueError("need 0 < theta < 1, target > 0 and z_max > 0")
+        if any(abs(b) >= self.z_max for b in self.breaks) or list(self.breaks) != sorted(
+            self.breaks
+        ):
+            raise ValueError("breaks must be increasing and inside (-z_max, z_max)")
+
+
+@dataclass(frozen=True)
+class NestedEstimate:
+    """A value-of-information estimate with its error.
+
+    Attributes
+    ----------
+    value
+        The estimate (clipped at 0).
+    se
+        Standard error.
+    ci_low, ci_high
+        95% interval (``ci_low`` clipped at 0).
+    cost
+        Model evaluations spent on this estimate (the pool's included).
+    details
+        Parts of the error and what the method chose (e.g. ``inner_se``, ``bias_correction``,
+        ``levels``).
+    """
+
+    value: float
+    se: float
+    ci_low: float
+    ci_high: float
+    cost: int
+    details: Mapping[str, float] = field(default_factory=dict)
+
+
+def _estimate(
+    raw: float, se: float, cost: int, quantile: float = Z95, **details: float
+) -> NestedEstimate:
+    return NestedEstimate(
+        value=max(raw, 0.0),
+        se=se,
+        ci_low=max(raw - quantile * se, 0.0),
+        ci_high=max(raw + quantile * se, 0.0),
+        cost=int(cost),
+        details=MappingProxyType({"raw": raw, **details}),
+    )
+
+
+# --------------------------------------------------------------------------- the pool
+
+
+@dataclass(frozen=True)
+class Pool:
+    """Independent joint prior draws and their option values, in replicate blocks.
+
+    Attributes
+    ----------
+    inputs
+        Input name to ``(R, n)`` draws (row ``r``: replicate ``r``).
+    option_values
+        ``(R, n, K)`` option values.
+    best
+        Index of the option with the highest mean over the whole pool.
+    """
+
+    inputs: Mapping[str, np.ndarray]
+    option_values: np.ndarray
+    best: int
+
+    @property
+    def replicates(self) -> int:
+        """Number of replicate pools."""
+        return int(self.option_values.shape[0])
+
+    @property
+    def rows(self) -> int:
+        """Draws per replicate pool."""
+        return int(self.option_values.shape[1])
+
+    @property
+    def size(self) -> int:
+        """Draws in the whole pool."""
+        return self.replicates * self.rows
+
+    def flat(self, name: str, m: int) -> np.ndarray:
+        """Return the first ``m`` draws of an input over the pool (replicates in order)."""
+        return self.inputs[name].reshape(-1)[:m]
+
+
+def draw_pool(problem: NestedProblem, settings: NestedSettings, seed: int) -> Pool:
+    """Draw the pool: ``settings.pool`` joint draws in ``settings.replicates`` blocks.
+
+    Parameters
+    ----------
+    problem
+        The decision problem.
+    settings
+        Pool size and replicates.
+    seed
+        Seed; replicate ``r`` draws from ``SeedSequence([seed, 0, r])``.
+
+    Returns
+    -------
+    Pool
+        The draws and their option values.
+    """
+    replicates, rows = settings.replicates, settings.pool // settings.replicates
+    blocks: dict[str, list[np.ndarray]] = {name: [] for name in problem.names}
+    values = []
+    for r in range(replicates):
+        rng = np.random.default_rng(np.random.SeedSequence([seed, 0, r]))
+        drawn = problem.sample(problem.names, rows, rng)
+        for name in problem.names:
+            column = np.asarray(drawn[name], dtype=np.float64)
+            if column.shape != (rows,):
+                raise ValueError(f"sample returned shape {column.shape} for {name}; ({rows},)")
+            blocks[name].append(column)
+        values.append(_evaluate_chunked(problem, {n: blocks[n][-1] for n in problem.names}))
+    inputs = {name: np.stack(blocks[name]) for name in problem.names}
+    stacked = np.stack(values)
+    best = int(np.argmax(stacked.reshape(-1, stacked.shape[-1]).mean(axis=0)))
+    return Pool(MappingProxyType(inputs), stacked, best)
+
+
+def _evaluate_chunked(problem: NestedProblem, inputs: Mapping[str, np.ndarray]) -> np.ndarray:
+    n = len(next(iter(inputs.values())))
+    parts = [
+        problem.evaluate({k: v[start : start + CHUNK_ROWS] for k, v in inputs.items()})
+        for start in range(0, n, CHUNK_ROWS)
+    ]
+    return np.concatenate(parts)
+
+
+# --------------------------------------------------------------------------- EVPI
+
+
+def evpi_from_pool(pool: Pool) -> NestedEstimate:
+    """EVPI as the mean of ``max_k V_k - V_k0`` over the pool, with its standard error.
+
+    Parameters
+    ----------
+    pool
+        Joint prior draws (:func:`draw_pool`).
+
+    Returns
+    -------
+    NestedEstimate
+        Plain Monte Carlo: standard error ``sd / sqrt(n)``; ``details`` has the replicate
+        estimates' standard error too (``replicate_se``).
+    """
+    gains = pool.option_values.max(axis=2) - pool.option_values[:, :, pool.best]
+    flat = gains.reshape(-1)
+    n = flat.size
+    raw = float(flat.mean())
+    se = float(flat.std(ddof=1) / math.sqrt(n))
+    per_replicate = gains.mean(axis=1)
+    replicate_se = float(per_replicate.std(ddof=1) / math.sqrt(pool.replicates))
+    return _estimate(raw, se, n, replicate_se=replicate_se)
+
+
+def evpi(
+    problem: NestedProblem, *, seed: int, settings: NestedSettings | None = None
+) -> NestedEstimate:
+    """Estimate EVPI by plain Monte Carlo over a fresh pool.
+
+    Parameters
+    ----------
+    problem
+        The decision problem.
+    seed
+        Seed of the pool.
+    settings
+        Pool size (default :class:`NestedSettings`).
+
+    Returns
+    -------
+    NestedEstimate
+        The estimate, its standard error and its cost (the pool).
+    """
+    settings = settings or NestedSettings()
+    return evpi_from_pool(draw_pool(problem, settings, seed))
+
+
+# --------------------------------------------------------------------------- one input
+
+
+@dataclass
+class _Panel:
+    """A quadrature panel in normal scores and what its nodes contributed for one subset."""
+
+    low: float
+    high: float
+    z: np.ndarray  # (15,) nodes
+    means: np.ndarray  # (15, K) estimated conditional means at the nodes
+    kronrod: np.ndarray  # (K,) Kronrod integral of each option's conditional mean
+    gauss: np.ndarray  # (K,) embedded Gauss integral
+    h_all: np.ndarray  # (m, K) sum_i w_i V_k(theta_i, y_j)
+    h_best: np.ndarray  # (m,) sum_i w_i V_best(i)(theta_i, y_j)
+
+    @property
+    def best(self) -> np.ndarray:
+        """Best option at each node."""
+        return np.argmax(self.means, axis=1)
+
+
+def _nodes(low: float, high: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Gauss–Kronrod nodes of ``[low, high]`` and the Kronrod and Gauss weights times phi."""
+    half, centre = 0.5 * (high - low), 0.5 * (high + low)
+    z = centre + half * KRONROD_NODES
+    density = np.exp(-0.5 * z * z) / math.sqrt(2.0 * math.pi)
+    return z, half * KRONROD_WEIGHTS * density, half * GAUSS_WEIGHTS * density
+
+
+def _make_panel(low: float, high: float, values: Sequence[np.ndarray]) -> _Panel:
+    """Sum a subset's option values ``(m, K)`` at the 15 nodes of ``[low, high]``."""
+    z, wk, wg = _nodes(low, high)
+    means = np.array([f.mean(axis=0) for f in values])
+    h_all = np.zeros_like(values[0])
+    h_best = np.zeros(values[0].shape[0])
+    for i, f in enumerate(values):
+        h_all += wk[i] * f
+        h_best += wk[i] * f[:, int(np.argmax(means[i]))]
+    return _Panel(low, high, z, means, wk @ means, wg @ means, h_all, h_best)
+
+
+class _SingleInput:
+    """One input's inner draws, split into the whole sample and its two halves."""
+
+    def __init__(self, problem: NestedProblem, pool: Pool, name: str, m: int) -> None:
+        self.problem = problem
+        self.name = name
+        self.m = m - m % 2
+        others = {n: pool.flat(n, self.m) for n in problem.names if n != name}
+        half = self.m // 2
+        self.subsets = [slice(0, self.m), slice(0, half), slice(half, self.m)]
+        self.others = [{n: v[rows] for n, v in others.items()} for rows in self.subsets]
+        self.cost = 0
+
+    def at(self, theta: float, subset: int = 0) -> np.ndarray:
+        """Option values ``(m, K)`` of a subset's inner draws with the input at ``theta``."""
+        inputs = dict(self.others[subset])
+        rows = self.subsets[subset]
+        size = rows.stop - rows.start
+        inputs[self.name] = np.full(size, theta)
+        self.cost += size
+        return self.problem.evaluate(inputs)
+
+    def theta(self, z: np.ndarray) -> np.ndarray:
+        """Return the input at normal scores ``z``: ``ppf(Phi(z))``."""
+        u = np.where(z <= 0, special.ndtr(z), 1.0 - special.ndtr(-z))
+        return self.problem.ppf(self.name, u)
+
+    def panel(self, low: float, high: float, subset: int) -> _Panel:
+        """Evaluate a subset at the nodes of ``[low, high]``."""
+        z, _, _ = _nodes(low, high)
+        return _make_panel(low, high, [self.at(float(t), subset) for t in self.theta(z)])
+
+    def panels_all(self, low: float, high: float) -> list[_Panel]:
+        """Evaluate every draw at the nodes of ``[low, high]``: a panel per subset."""
+        z, _, _ = _nodes(low, high)
+        values = [self.at(float(t)) for t in self.theta(z)]
+        return [_make_panel(low, high, [f[rows] for f in values]) for rows in self.subsets]
+
+
+def evppi_parameter(
+    problem: NestedProblem,
+    name: str,
+    *,
+    seed: int | None = None,
+    settings: NestedSettings | None = None,
+    pool: Pool | None = None,
+) -> NestedEstimate:
+    """EVPPI of one input: quadrature over its quantiles, common-random-number inner means.
+
+    Parameters
+    ----------
+    problem
+        The decision problem.
+    name
+        One of ``problem.names``.
+    seed
+        Seed of the pool, when ``pool`` is not given.
+    settings
+        Inner draws and quadrature settings (default :class:`NestedSettings`).
+    pool
+        A pool to take the inner draws from (its first ``settings.inner`` rows).
+
+    Returns
+    -------
+    NestedEstimate
+        ``2 Q_M - (Q_a + Q_b) / 2`` (antithetic bias correction, ``Q_a``, ``Q_b`` from the two
+        halves of the inner draws); ``se`` adds the inner (delta-method), quadrature and
+        bias-correction errors in quadrature; ``details`` has each part.
+    """
+    settings = settings or NestedSettings()
+    if name not in problem.names:
+        raise ValueError(f"{name} is not an uncertain input of the problem")
+    if pool is None:
+        if seed is None:
+            raise ValueError("give a seed or a pool")
+        pool = draw_pool(problem, settings, seed)
+    state = _SingleInput(problem, pool, name, min(settings.inner, pool.size))
+    if name in problem.atoms:
+        parts = _atoms(state, *problem.atoms[name])
+    else:
+        ends = [-settings.z_max, *settings.breaks, settings.z_max]
+        first = [state.panels_all(lo, hi) for lo, hi in itertools.pairwise(ends)]
+        parts = [
+            _quadrature(state, [p[subset] for p in first], subset, settings.refinements)
+            for subset in range(3)
+        ]
+    full, half_a, half_b = parts
+    correction = full.value - 0.5 * (half_a.value + half_b.value)
+    corrected = full.value + correction
+    inner_se = float(np.std(full.h, ddof=1) / math.sqrt(state.m))
+    se = math.sqrt(inner_se**2 + full.quadrature**2 + (0.5 * correction) ** 2)
+    logger.debug(
+        "EVPPI %s: %.4g (uncorrected %.4g), se %.3g (inner %.3g, quadrature %.3g), "
+        "crossings at z = %s",
+        name,
+        corrected,
+        full.value,
+        se,
+        inner_se,
+        full.quadrature,
+        ", ".join(f"{z:.3f}" for z in full.crossings),
+    )
+    return _estimate(
+        corrected,
+        se,
+        state.cost,
+        uncorrected=full.value,
+        inner_se=inner_se,
+        quadrature_error=full.quadrature,
+        bias_correction=correction,
+        halves_se=0.5 * abs(half_a.value - half_b.value),
+        crossings=float(len(full.crossings)),
+    )
+
+
+@dataclass(frozen=True)
+class _Integral:
+    """``Q = integral of max_k mu_k - max_k integral of mu_k`` for one subset of inner draws."""
+
+    value: float
+    h: np.ndarray  # per inner draw: sum_i w_i (V_best(i) - V_k0)(theta_i, y_j)
+    quadrature: float
+    crossings: tuple[float, ...]
+
+
+def _atoms(state: _SingleInput, support: np.ndarray, probs: np.ndarray) -> list[_Integral]:
+    """Exact sums over the atoms of a discrete input, for the draws and their halves."""
+    values = [state.at(float(v)) if p > 0 else None for v, p in zip(support, probs, strict=True)]
+    out = []
+    for rows in state.subsets:
+        h_all: np.ndarray | float = 0.0
+        h_best: np.ndarray | float = 0.0
+        for f, p in zip(values, probs, strict=True):
+            if f is None:
+                continue
+            part = f[rows]
+            h_all = h_all + p * part
+            h_best = h_best + p * part[:, int(np.argmax(part.mean(axis=0)))]
+        assert isinstance(h_all, np.ndarray) and isinstance(h_best, np.ndarray)
+        k0 = int(np.argmax(h_all.mean(axis=0)))
+        h = h_best - h_all[:, k0]
+        out.append(_Integral(float(h.mean()), h, 0.0, ()))
+    return out
+
+
+def _crossing(state: _SingleInput, subset: int, z_lo: float, z_hi: float, a: int, b: int) -> float:
+    """Find the normal score in ``[z_lo, z_hi]`` where a subset's means of a and b cross."""
+
+    def gap(z: float) -> float:
+        mu = state.at(float(state.theta(np.array([z]))[0]), subset).mean(axis=0)
+        return float(mu[a] - mu[b])
+
+    g_lo, g_hi = gap(z_lo), gap(z_hi)
+    if g_lo == 0.0:
+        return z_lo
+    if g_hi == 0.0 or np.sign(g_lo) == np.sign(g_hi):
+        return z_hi
+    return float(brentq(gap, z_lo, z_hi, xtol=1e-10, rtol=1e-12, maxiter=60))
+
+
+def _best_changes(
+    panels: list[_Panel], cuts: Sequence[float]
+) -> list[tuple[float, float, int, int]]:
+    """Adjacent nodes whose best option differs, with no known crossing between them."""
+    z = np.concatenate([p.z for p in panels])
+    best = np.concatenate([p.best for p in panels])
+    changes = []
+    for i in range(len(z) - 1):
+        if best[i] != best[i + 1] and not any(z[i] < c < z[i + 1] for c in cuts):
+            changes.append((float(z[i]), float(z[i + 1]), int(best[i]), int(best[i + 1])))
+    return changes
+
+
+def _quadrature(
+    state: _SingleInput, panels: list[_Panel], subset: int, refinements: int
+) -> _Integral:
+    """Piecewise Gauss–Kronrod quadrature of a subset, split at its crossings, refined."""
+    cuts: list[float] = []
+    for _ in range(8):  # crossings found in subpanels can reveal further ones
+        changes = _best_changes(panels, cuts)
+        if not changes:
+            break
+        cuts = sorted(cuts + [_crossing(state, subset, *change) for change in changes])
+        panels = _split(state, panels, cuts, subset)
+    inner_se = 0.0
+    for round_ in range(refinements + 1):
+        k0 = int(np.argmax(sum(p.kronrod for p in panels)))
+        errors = [_panel_error(p, k0) for p in panels]
+        h = sum(p.h_best for p in panels) - sum(p.h_all for p in panels)[:, k0]
+        inner_se = float(np.std(h, ddof=1) / math.sqrt(len(h)))
+        coarse = {i for i, e in enumerate(errors) if e > 0.1 * inner_se / len(panels)}
+        if round_ == refinements or not coarse or sum(errors) <= 0.1 * inner_se:
+            break
+        refined: list[_Panel] = []
+        for i, p in enumerate(panels):
+            if i in coarse:
+                middle = 0.5 * (p.low + p.high)
+                refined += [
+                    state.panel(p.low, middle, subset),
+                    state.panel(middle, p.high, subset),
+                ]
+            else:
+                refined.append(p)
+        panels = refined
+    k0 = int(np.argmax(sum(p.kronrod for p in panels)))
+    h_all = sum(p.h_all for p in panels)
+    h = sum(p.h_best for p in panels) - h_all[:, k0]
+    quadrature = float(sum(_panel_error(p, k0) for p in panels))
+    return _Integral(float(h.mean()), h, quadrature, tuple(cuts))
+
+
+def _panel_error(panel: _Panel, k0: int) -> float:
+    """``|Kronrod - Gauss|`` of the gain integrand ``mu_best - mu_k0`` on a panel."""
+    best = panel.best
+    if np.all(best == k0):
+        return 0.0
+    diff = panel.kronrod - panel.gauss
+    # the best option is constant on a panel once it is split at the crossings
+    b = int(np.bincount(best).argmax())
+    return float(abs(diff[b] - diff[k0]))
+
+
+def _split(
+    state: _SingleInput, panels: list[_Panel], cuts: Sequence[float], subset: int
+) -> list[_Panel]:
+    """Split every panel that contains a cut into subpanels at its cuts."""
+    out: list[_Panel] = []
+    for p in panels:
+        inside = [c for c in cuts if p.low < c < p.high]
+        if not inside:
+            out.append(p)
+            continue
+        ends = [p.low, *inside, p.high]
+        out += [state.panel(lo, hi, subset) for lo, hi in itertools.pairwise(ends)]
+    return out
+
+
+# --------------------------------------------------------------------------- groups: MLMC
+
+
+def _group_seed(seed: int, members: Sequence[str]) -> np.random.SeedSequence:
+    """Return the stream of a group's multilevel draws (from the seed and the members)."""
+    return np.random.SeedSequence([seed, 1, zlib.crc32("\x1f".join(members).encode())])
+
+
+class _Levels:
+    """Antithetic level differences of Giles & Goda for one group, over the replicate pools."""
+
+    def __init__(self, problem: NestedProblem, pool: Pool, members: Sequence[str]) -> None:
+        self.problem = problem
+        self.pool = pool
+        self.members = list(members)
+        self.others = [n for n in problem.names if n not in set(members)]
+        self.cost = 0
+
+    def sample(self, level: int, n: int, rng: np.random.Generator) -> np.ndarray:
+        """``n`` draws of ``Z_l`` in each replicate pool: shape ``(R, n)``."""
+        m = 1 << level
+        per_chunk = max(1, CHUNK_ROWS // m)
+        out = np.empty((self.pool.replicates, n))
+        for r in range(self.pool.replicates):
+            for start in range(0, n, per_chunk):
+                count = min(per_chunk, n - start)
+                out[r, start : start + count] = self._chunk(r, m, count, rng)
+        return out
+
+    def _chunk(self, r: int, m: int, n: int, rng: np.random.Generator) -> np.ndarray:
+        rows = self.pool.rows
+        outer = rng.integers(rows, size=n)
+        inner = rng.integers(rows, size=n * m)
+        inputs = {name: np.repeat(self.pool.inputs[name][r][outer], m) for name in self.members}
+        for name in self.others:
+            inputs[name] = self.pool.inputs[name][r][inner]
+        f = self.problem.evaluate(inputs)
+        self.cost += n * m
+        k = f.shape[1]
+        half = m // 2
+        blocks = f.reshape(n, m, k) if f.flags.c_contiguous else f.T.reshape(k, n, m)
+        if f.flags.c_contiguous:
+            a = blocks[:, :half].mean(axis=1)
+            b = blocks[:, half:].mean(axis=1)
+            axis = 1
+        else:
+            a = blocks[:, :, :half].mean(axis=2)
+            b = blocks[:, :, half:].mean(axis=2)
+            axis = 0
+        return 0.5 * (a.max(axis=axis) + b.max(axis=axis)) - (0.5 * (a + b)).max(axis=axis)
+
+
+def _regression_rate(values: np.ndarray, levels: np.ndarray) -> float:
+    """``-slope`` of ``log2(values)`` against the levels (at least 0.5, as in Giles' driver)."""
+    keep = values > 0
+    if np.count_nonzero(keep) < 2:
+        return 0.5
+    slope = np.polyfit(levels[keep], np.log2(values[keep]), 1)[0]
+    return max(0.5, float(-slope))
+
+
+def evppi_group(
+    problem: NestedProblem,
+    members: Sequence[str],
+    *,
+    seed: int,
+    settings: NestedSettings | None = None,
+    pool: Pool | None = None,
+) -> NestedEstimate:
+    """EVPPI of a group of inputs by antithetic multilevel nested Monte Carlo.
+
+    Parameters
+    ----------
+    problem
+        The decision problem.
+    members
+        Inputs of the group (names not in ``problem.names`` are an error).
+    seed
+        Seed of the multilevel draws (and of the pool, when ``pool`` is not given).
+    settings
+        Target error, levels and cost cap (default :class:`NestedSettings`).
+    pool
+        The pool (level 0, EVPI, and the source of every inner and outer draw).
+
+    Returns
+    -------
+    NestedEstimate
+        ``EVPI - sum_l mean(Z_l)`` with the top level extrapolated; ``se`` is the spread of
+        the replicate estimates and the interval uses Student's t with ``R - 1`` degrees of
+        freedom; ``details`` has the levels, rates, the remaining-bias estimate and the
+        level-variance standard error (``mlmc_se``).
+    """
+    settings = settings or NestedSettings()
+    unknown = [m for m in members if m not in problem.names]
+    if unknown:
+        raise ValueError(f"group members {unknown} are not uncertain inputs of the problem")
+    members = [n for n in problem.names if n in set(members)]
+    if pool is None:
+        pool = draw_pool(problem, settings, seed)
+    base = evpi_from_pool(pool)
+    if not members:
+        return _estimate(0.0, 0.0, 0)
+    if len(members) == len(problem.names):
+        return base
+    gains = pool.option_values.max(axis=2) - pool.option_values[:, :, pool.best]
+    evpi_r = gains.mean(axis=1)
+    if base.details["raw"] <= 0.0:  # one option is best in every draw
+        return _estimate(0.0, 0.0, pool.size)
+    rng = np.random.default_rng(_group_seed(seed, members))
+    levels = _Levels(problem, pool, members)
+    result = _mlmc(
+        levels,
+        settings,
+        rng,
+        float(gains.reshape(-1).var(ddof=1)),
+        pool.size,
+        settings.target * base.details["raw"],
+    )
+    per_replicate = evpi_r - result.correction
+    raw = float(per_replicate.mean())
+    replicates = pool.replicates
+    replicate_se = float(per_replicate.std(ddof=1) / math.sqrt(replicates))
+    # the extrapolated remainder is uncertain by about its own size
+    se = math.hypot(replicate_se, result.remainder)
+    quantile = float(stats.t.ppf(0.975, replicates - 1))
+    return _estimate(
+        raw,
+        se,
+        pool.size + levels.cost,
+        quantile,
+        evpi=base.details["raw"],
+        levels=float(result.levels),
+        alpha=result.alpha,
+        beta=result.beta,
+        remainder=result.remainder,
+        replicate_se=replicate_se,
+        mlmc_se=result.mlmc_se,
+        target=result.target,
+    )
+
+
+@dataclass(frozen=True)
+class _MLMCResult:
+    correction: np.ndarray  # (R,) per replicate: sum of level means, top level extrapolated
+    levels: int
+    alpha: float
+    beta: float
+    remainder: float
+    mlmc_se: float
+    target: float
+
+
+def _mlmc(
+    levels: _Levels,
+    settings: NestedSettings,
+    rng: np.random.Generator,
+    v0: float,
+    n0: int,
+    eps: float,
+) -> _MLMCResult:
+    """Giles' MLMC driver for ``D = sum_{l>=1} E[Z_l]``, level 0 (the pool) fixed.
+
+    Follows ``mlmc.m`` / ``mlmc.py`` (Giles) and the EVPPI driver of Goda's group: samples
+    per level ``N_l = sqrt(V_l / C_l) sum sqrt(V C) / var``, the regression estimates of
+    ``alpha`` and ``beta``, the fix-up of small level means and variances, and a new level
+    while the remaining bias ``max_i m_{L-i} 2^{-i alpha} / (2^alpha - 1)`` exceeds
+    ``sqrt(theta) eps``. The variance allowed to levels ``l >= 1`` is what the target leaves
+    beside level 0; if level 0 alone exceeds the target they get as much as level 0 has.
+    """
+    replicates = levels.pool.replicates
+    theta = settings.theta
+    level = settings.min_level
+    count = np.zeros(level + 1, dtype=np.int64)  # per replicate
+    sums = np.zeros((replicates, level + 1))
+    squares = np.zeros(level + 1)
+    todo = np.zeros(level + 1, dtype=np.int64)
+    todo[1:] = -(-settings.initial // replicates)
+    alpha = beta = 0.5
+    var_levels = eps_eff = 0.0
+    for _ in range(200):
+        # a hard cap on the evaluations: scale what is still to do down to what is left
+        planned = float(np.sum(todo * replicates * 2.0 ** np.arange(level + 1)))
+        left = settings.max_cost - levels.cost
+        if planned > left:
+            todo = np.floor(todo * max(left, 0.0) / planned).astype(np.int64)
+            if not np.any(todo > 0):
+                logger.warning(
+                    "MLMC EVPPI of %s: stopped at the cost cap of %d evaluations (level %d)",
+                    ", ".join(levels.members),
+                    settings.max_cost,
+                    level,
+                )
+                break
+        for ell in range(1, level + 1):
+            if todo[ell] > 0:
+                z = levels.sample(ell, int(todo[ell]), rng)
+                sums[:, ell] += z.sum(axis=1)
+                squares[ell] += float((z * z).sum())
+                count[ell] += todo[ell]
+        n_total = count * replicates
+        ells = np.arange(level + 1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ml = np.abs(sums.sum(axis=0) / n_total)
+            vl = np.maximum(squares / n_total - ml**2, 0.0) * n_total / np.maximum(n_total - 1, 1)
+        ml[0], vl[0] = 0.0, 0.0
+        for ell in range(1, level + 1):  # a level without samples yet (after the cost cap)
+            if n_total[ell] == 0:
+                ml[ell] = 0.0
+                vl[ell] = vl[ell - 1] / 2.0**beta
+        noise = np.sqrt(vl / np.maximum(n_total, 1))  # standard errors of the level means
+        for ell in range(2, level + 1):
+            ml[ell] = max(ml[ell], 0.5 * ml[ell - 1] / 2**alpha)
+            vl[ell] = max(vl[ell], 0.5 * vl[ell - 1] / 2**beta)
+        upper = ells[max(1, level - 3) :]
+        # the weak rate: at most 1, the rate Giles & Goda prove for the antithetic estimator
+        # (a larger regression estimate on a few noisy levels would shrink the remainder)
+        alpha = min(_regression_rate(ml[upper], upper.astype(float)), 1.0)
+        beta = _regression_rate(vl[upper], upper.astype(float))
+        cost = 2.0**ells
+        level0 = v0 / n0
+        var_levels = (1.0 - theta) * eps**2 - level0
+        if var_levels < level0:
+            var_levels = level0
+        eps_eff = math.sqrt((level0 + var_levels) / (1.0 - theta))
+        needed = _allocation(vl, cost, var_levels, settings.max_cost, replicates)
+        todo = np.maximum(0, needed - count)
+        todo[0] = 0
+        if levels.cost >= settings.max_cost:
+            logger.warning(
+                "MLMC EVPPI of %s: stopped at the cost cap of %d evaluations (level %d)",
+                ", ".join(levels.members),
+                settings.max_cost,
+                level,
+            )
+            break
+        if np.all(todo <= 0.01 * count):
+            span = np.arange(min(3, level))
+            rem = float(np.max(ml[level - span] / 2.0 ** (span * alpha)) / (2.0**alpha - 1.0))
+            # the asymptotic regime has begun: the level means have passed their peak and
+            # fallen clearly below half of it (before, the remainder cannot be extrapolated)
+            peak = float(np.max(ml[1:level]))
+            decaying = ml[level] < ml[level - 1] and ml[level] + 2.0 * noise[level] <= 0.5 * peak
+            if (decaying and rem <= math.sqrt(theta) * eps_eff) or level == settings.max_level:
+                if not decaying or rem > math.sqrt(theta) * eps_eff:
+                    logger.warning(
+                        "MLMC EVPPI of %s: remaining bias %.3g above %.3g at the top level %d",
+                        ", ".join(levels.members),
+                        rem,
+                        math.sqrt(theta) * eps_eff,
+                        level,
+                    )
+                break
+            level += 1
+            count = np.append(count, 0)
+            sums = np.column_stack([sums, np.zeros(replicates)])
+            squares = np.append(squares, 0.0)
+            vl = np.append(vl, vl[-1] / 2.0**beta)
+            cost = 2.0 ** np.arange(level + 1)
+            needed = _allocation(vl, cost, var_levels, settings.max_cost, replicates)
+            todo = np.maximum(0, needed - count)
+            todo[0] = 0
+    # the top level is the highest one with samples (a level added at the cost cap has none)
+    top = max([ell for ell in range(1, len(count)) if count[ell] > 0], default=0)
+    means = sums[:, : top + 1] / count[: top + 1].clip(min=1)  # per-replicate level means
+    means[:, 0] = 0.0
+    n_total = count[: top + 1] * replicates
+    level_means = np.abs(means.mean(axis=0))
+    level_vars = np.maximum(squares[: top + 1] / n_total.clip(min=1) - level_means**2, 0.0)
+    factor = 2.0**alpha / (2.0**alpha - 1.0)
+    correction = means[:, :top].sum(axis=1) + factor * means[:, top]
+    mlmc_var = v0 / n0 + float(np.sum(level_vars[1:] / n_total[1:].clip(min=1)))
+    # Giles' estimate of the remaining bias, from the last levels' (fixed-up) means
+    fixed = level_means.copy()
+    for ell in range(2, top + 1):
+        fixed[ell] = max(fixed[ell], 0.5 * fixed[ell - 1] / 2**alpha)
+    span = np.arange(min(3, top))
+    remainder = float(np.max(fixed[top - span] / 2.0 ** (span * alpha), initial=0.0))
+    remainder /= 2.0**alpha - 1.0
+    return _MLMCResult(correction, top, alpha, beta, remainder, math.sqrt(mlmc_var), eps_eff)
+
+
+def _allocation(
+    vl: np.ndarray, cost: np.ndarray, var_levels: float, max_cost: int, replicates: int
+) -> np.ndarray:
+    """Return samples per replicate on each level for a variance ``var_levels`` (not level 0)."""
+    weights = np.sqrt(vl[1:] * cost[1:])
+    total = float(weights.sum())
+    if not (math.isfinite(total) and total > 0.0 and var_levels > 0.0):
+        return np.zeros(len(vl), dtype=np.int64)
+    n = np.sqrt(vl[1:] / cost[1:]) * total / var_levels
+    spent = float(np.sum(n * cost[1:]))
+    if spent > max_cost:
+        n *= max_cost / spent
+    per_replicate = np.ceil(n / replicates).astype(np.int64)
+    return np.concatenate([[0], per_replicate])
+
+
+# --------------------------------------------------------------------------- the table
+
+
+def nested_value_of_information_table(
+    problem: NestedProblem,
+    groups: Mapping[str, Sequence[str]],
+    *,
+    seed: int,
+    settings: NestedSettings | None = None,
+) -> pd.DataFrame:
+    """EVPI, every input's EVPPI and every group's EVPPI by nested Monte Carlo, in one table.
+
+    Parameters
+    ----------
+    problem
+        The decision problem.
+    groups
+        Group name to input names; names that are not uncertain inputs are skipped and a
+        group with none left is left out (logged).
+    seed
+        Seed of the pool and of every group's multilevel draws.
+    settings
+        Accuracy and cost settings (default :class:`NestedSettings`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`NESTED_COLUMNS`: EVPI (kind ``evpi``), one row per input (kind
+        ``parameter``) and one per group (kind ``group``); ``method`` is ``nested`` and
+        ``cost`` the model evaluations behind the row (the pool, shared by every row, is
+        counted in the EVPI and group rows).
+    """
+    settings = settings or NestedSettings()
+    pool = draw_pool(problem, settings, seed)
+    rows = [("EVPI", "evpi", evpi_from_pool(pool))]
+    for name in problem.names:
+        rows.append(
+            (name, "parameter", evppi_parameter(problem, name, settings=settings, pool=pool))
+        )
+    known = set(problem.names)
+    for group, members in groups.items():
+        present = [m for m in dict.fromkeys(members) if m in known]
+        if not present:
+            logger.info("group %r left out: none of %s is an uncertain input", group, members)
+            continue
+        estimate = evppi_group(problem, present, seed=seed, settings=settings, pool=pool)
+        rows.append((str(group), "group", estimate))
+    table = pd.DataFrame(
+        [
+            (name, kind, e.value, e.se, e.ci_low, e.ci_high, "nested", e.cost)
+            for name, kind, e in rows
+        ],
+        columns=NESTED_COLUMNS,
+    )
+    logger.info(
+        "nested value of information: %d estimates, %d model evaluations",
+        len(table),
+        int(table["cost"].sum() - (len(table) - len(problem.names) - 1) * pool.size),
+    )
+    return table
