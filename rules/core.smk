@@ -71,6 +71,7 @@ rule sobol:
     input:
         priors=priors_of,
         design=result("design"),
+        draws=result("draws"),
         sums=chunk_files("results/{worldview}/chunks/sobol_{chunk}.npz"),
     output:
         **outputs_of("sobol"),
@@ -85,7 +86,7 @@ rule sobol:
         "results/{worldview}/benchmarks/sobol.tsv"
     shell:
         "python -m agi_interventions sobol --priors {input.priors:q} --name {wildcards.worldview:q}"
-        " --design {input.design:q} --sums {input.sums:q} --out-dir {params.out_dir:q} 2> {log:q}"
+        " --design {input.design:q} --draws {input.draws:q} --sums {input.sums:q} --out-dir {params.out_dir:q} 2> {log:q}"
 
 
 rule diagnostics:
@@ -113,6 +114,8 @@ rule rank:
         draws=result("draws"),
     output:
         **outputs_of("rank"),
+    params:
+        seed=config["seed"],
     conda:
         "../envs/pipeline.yaml"
     log:
@@ -122,7 +125,8 @@ rule rank:
     shell:
         "python -m agi_interventions rank --priors {input.priors:q} --name {wildcards.worldview:q}"
         " --design {input.design:q} --draws {input.draws:q} --ranking {output.ranking:q} --pairwise {output.pairwise:q}"
-        " --structure {output.structure:q} 2> {log:q}"
+        " --seed {params.seed:q} --structure {output.structure:q} --risk {output.risk:q}"
+        " 2> {log:q}"
 
 
 rule resolution:
@@ -131,6 +135,7 @@ rule resolution:
         ranking=result("ranking"),
         pairwise=result("pairwise"),
         sobol=result("sobol"),
+        risk=result("risk"),
         voi=[result("value_of_information")] if DECISION_ANALYSIS else [],
     output:
         **outputs_of("resolution"),
@@ -143,6 +148,7 @@ rule resolution:
     shell:
         "python -m agi_interventions resolution --design {input.design:q}"
         " --ranking {input.ranking:q} --pairwise {input.pairwise:q} --sobol {input.sobol:q}"
+        " --risk {input.risk:q}"
         " {params.voi:q} --out {output.resolution:q} --mc-error {output.mc_error:q} 2> {log:q}"
 
 

@@ -124,17 +124,20 @@ def _pipeline(folder: Path, seed: int = 5, chunks: int = 2) -> dict[str, Path]:
         sums.append(folder / f"sums_{chunk}.npz")
         argv = ["sobol-chunk", *base, "--ab", str(ab), "--resamples", "20", "--out", str(sums[-1])]
         assert main(argv) == 0
-    argv = ["sobol", "--priors", str(BASELINE), "--design", str(design), "--sums"]
+    argv = ["sobol", "--priors", str(BASELINE), "--design", str(design), "--draws", str(draws)]
+    argv += ["--sums"]
     assert main([*argv, *map(str, sums), "--out-dir", str(folder)]) == 0
     ranking, pairwise = folder / "ranking.csv", folder / "pairwise.csv"
     argv = ["rank", "--priors", str(BASELINE), "--design", str(design), "--draws", str(draws)]
-    argv += ["--ranking", str(ranking), "--pairwise", str(pairwise)]
+    argv += ["--ranking", str(ranking), "--pairwise", str(pairwise), "--seed", str(seed)]
+    argv += ["--risk", str(folder / "risk.csv")]
     assert main([*argv, "--structure", str(folder / "structure.csv")]) == 0
     counts = [str(folder / f"counts_{c}.json") for c in range(chunks)]
     argv = ["diagnostics", "--design", str(design), "--draws", str(draws), "--counts", *counts]
     assert main([*argv, "--out", str(folder / "diagnostics.csv")]) == 0
     argv = ["resolution", "--design", str(design), "--ranking", str(ranking)]
     argv += ["--pairwise", str(pairwise), "--sobol", str(folder / "sobol.csv")]
+    argv += ["--risk", str(folder / "risk.csv")]
     argv += ["--out", str(folder / "resolution.csv"), "--mc-error", str(folder / "mc_error.csv")]
     assert main(argv) == 0
     return {p.stem: p for p in folder.iterdir() if p.suffix == ".csv"} | {"draws": draws}
@@ -155,7 +158,8 @@ def test_pipeline_writes_documented_columns(runs):
     assert draws["matrix"].tolist()[:4] == ["A", "B", "A", "B"]
 
     sobol = pd.read_csv(paths["sobol"])
-    assert list(sobol.columns) == [*SOBOL_COLUMNS, "S1_exact", "ST_exact", "flag"]
+    expected = [*SOBOL_COLUMNS, "S1_exact", "ST_exact", "khat_square", "tail_flag", "flag"]
+    assert list(sobol.columns) == expected
     assert list(sobol["output"].unique()) == list(INTERVENTIONS)
     assert sobol.loc[sobol["output"] == "a_V", "parameter"].tolist() == uncertain
     assert sobol["ST_exact"].notna().all()  # the baseline is a fractions worldview
@@ -170,7 +174,8 @@ def test_pipeline_writes_documented_columns(runs):
     resolution = pd.read_csv(paths["resolution"])
     assert list(resolution.columns) == RESOLUTION_COLUMNS
     assert resolution["criterion"].tolist()[:2] == ["mean", "p_best"]
-    assert {c.split(":")[0] for c in resolution["criterion"]} == {"mean", "p_best", "sobol_ST"}
+    kinds = {c.split(":")[0] for c in resolution["criterion"]}
+    assert kinds == {"mean", "p_best", "sobol_ST", "risk"}
     assert (resolution["n_base"] == N_BASE).all()
 
     diagnostics = pd.read_csv(paths["diagnostics"]).set_index(["scope", "check"])

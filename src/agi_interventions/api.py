@@ -175,11 +175,20 @@ def analyse(
     def keep(new: Mapping[str, pd.DataFrame]) -> None:
         tables.update({name: io.as_written(table) for name, table in new.items()})
 
-    keep(steps.sobol(record, sums, exact))
+    keep(steps.sobol(record, sums, exact, draws[list(INTERVENTIONS)]))
     keep({"diagnostics": steps.diagnostics([draws], counts)})
     inputs, values = draws[record["parameters"]], draws[list(INTERVENTIONS)]
     switches = view.structure.switches
-    keep(steps.rank(values, exact, draws[switches], view.structure.probabilities))
+    keep(
+        steps.rank(
+            values,
+            exact,
+            draws[switches],
+            view.structure.probabilities,
+            draws["consistent"].to_numpy(),
+            seed=seed,
+        )
+    )
     voi = None
     if config["decision_analysis"]:
         decision = DecisionSettings.from_config(config["decision"])
@@ -197,7 +206,11 @@ def analyse(
         keep(steps.decision(view, inputs, values, decision, seed=seed, exact=exact))
         keep(steps.scenarios(inputs, values, decision, seed=seed))
         voi = tables["value_of_information"]
-    keep(steps.resolution(tables["ranking"], tables["pairwise"], tables["sobol"], voi, samples))
+    keep(
+        steps.resolution(
+            tables["ranking"], tables["pairwise"], tables["sobol"], voi, samples, tables["risk"]
+        )
+    )
     recorded = {
         "samples": samples,
         "seed": seed,

@@ -30,6 +30,7 @@ from agi_interventions.parameters import (
     PARAMETER_NAMES,
     difference_name,
     indicator_name,
+    relative_difference_name,
 )
 from agi_interventions.progress import Progress
 from agi_interventions.seeds import derive_seed
@@ -216,12 +217,20 @@ def sobol_outputs(
     """Every output with Sobol indices, from the interventions' values at some rows.
 
     Keys are ``raw:<intervention>``, ``decision:<difference>``,
+    ``decision:rel:<difference>`` (the difference over the sum of the two magnitudes, 0 where
+    both are 0: a scale-free difference in which common factors cancel),
     ``decision:best_is_<winner>`` (1 where the winner's value is the largest, ties count,
     NaN where a value is not finite) and ``asinh:<intervention>``.
     """
     out = {f"raw:{o}": np.asarray(values[o], dtype=np.float64) for o in INTERVENTIONS}
     for first, second in DIFFERENCES:
         out[f"decision:{difference_name(first, second)}"] = values[first] - values[second]
+    for first, second in DIFFERENCES:
+        a, b = np.asarray(values[first]), np.asarray(values[second])
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            total = np.abs(a) + np.abs(b)
+            relative = np.where(total > 0, (a - b) / np.where(total > 0, total, 1.0), 0.0)
+        out[f"decision:{relative_difference_name(first, second)}"] = relative
     stacked = np.column_stack([values[o] for o in INTERVENTIONS])
     with np.errstate(invalid="ignore"):
         best = (values[winner] >= stacked.max(axis=1)).astype(np.float64)

@@ -112,6 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
         PRIORS,
         NAME,
         DESIGN,
+        DRAWS,
         ("--sums", _path("the chunks' sums, in chunk order", nargs="+")),
         OUT_DIR,
     )
@@ -136,7 +137,9 @@ def build_parser() -> argparse.ArgumentParser:
         DRAWS,
         ("--ranking", _path()),
         ("--pairwise", _path()),
+        SEED,
         ("--structure", _path("output: the ranking where each variant holds and where not")),
+        ("--risk", _path("output: the interventions under every risk-attitude rule")),
     )
     _add(
         sub,
@@ -148,6 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("--pairwise", _path()),
         ("--sobol", _path()),
         ("--voi", {"type": Path, "help": "value_of_information.csv (decision analysis)"}),
+        ("--risk", _path("risk.csv")),
         ("--out", _path()),
         ("--mc-error", _path()),
     )

@@ -111,7 +111,7 @@ def sobol_chunk(args: argparse.Namespace) -> None:
 
 def sobol(args: argparse.Namespace) -> None:
     """Merge the chunks' sums into the three Sobol tables (``sobol`` rule)."""
-    from agi_interventions import steps
+    from agi_interventions import steps, store
     from agi_interventions.exact import engine_for
 
     io.check_outputs(folders=[args.out_dir])
@@ -122,7 +122,9 @@ def sobol(args: argparse.Namespace) -> None:
     exact, reason = engine_for(_worldview(args, record))
     if exact is None:
         logger.info("exact indices not available: %s", reason)
-    _write_tables(steps.sobol(record, sums, exact), args.out_dir)
+    integrity.check_draws(args.draws, record)
+    values = store.read_columns(args.draws, list(INTERVENTIONS))
+    _write_tables(steps.sobol(record, sums, exact, values), args.out_dir)
 
 
 def diagnostics(args: argparse.Namespace) -> None:
@@ -145,22 +147,25 @@ def rank(args: argparse.Namespace) -> None:
     from agi_interventions import steps, store
     from agi_interventions.exact import engine_for
 
-    io.check_outputs(args.ranking, args.pairwise, args.structure)
+    io.check_outputs(args.ranking, args.pairwise, args.structure, args.risk)
     record = _design(args)
     worldview = _worldview(args, record)
     integrity.check_draws(args.draws, record)
     exact, _ = engine_for(worldview)
     switches = worldview.structure.switches
-    draws = store.read_columns(args.draws, [*INTERVENTIONS, *switches])
+    draws = store.read_columns(args.draws, [*INTERVENTIONS, *switches, "consistent"])
     tables = steps.rank(
         draws[list(INTERVENTIONS)],
         exact,
         draws[switches],
         worldview.structure.probabilities,
+        draws["consistent"].to_numpy(),
+        seed=args.seed,
     )
     io.write_csv(tables["ranking"], args.ranking)
     io.write_csv(tables["pairwise"], args.pairwise)
     io.write_csv(tables["structure"], args.structure)
+    io.write_csv(tables["risk"], args.risk)
 
 
 def resolution(args: argparse.Namespace) -> None:
@@ -174,6 +179,7 @@ def resolution(args: argparse.Namespace) -> None:
         integrity.read_table(args.sobol),
         integrity.read_table(args.voi) if args.voi else None,
         int(_design(args)["n_base"]),
+        integrity.read_table(args.risk),
     )
     io.write_csv(tables["resolution"], args.out)
     io.write_csv(tables["mc_error"], args.mc_error)

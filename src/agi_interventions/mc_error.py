@@ -1,23 +1,34 @@
 """Monte Carlo error budget: whether the base sample size N resolves what the report leads with.
 
 The report leads with the ranking (by mean and by P(best)), the parameters most worth
-resolving (EVPPI) and the largest Sobol drivers. For each, the first two (and, for EVPPI, the
-second and third) are compared: the order is *resolved* when their 95% intervals separate.
-Half-widths shrink as 1/sqrt(N); if the intervals overlap, the N at which they would just
-separate is ``N * (half_width / gap) ** 2`` (``half_width``: the sum of the two relevant
-half-widths, or the half-width of a paired difference), rounded up to the next power of two
-because the Sobol design needs one. This assumes the estimates themselves stay where they
-are (for a regression EVPPI, whose interval also reflects bias, it is a rough guide).
-Where the exact engine gives the numbers the report quotes, the order has no Monte Carlo
-error (``method`` ``exact``).
+resolving (EVPPI), the largest Sobol drivers and the winner under each risk rule. For each,
+the first two are compared (for EVPPI also the second and third):
+
+* where exact values decide the order (exact means, exact EVPPI, exact ST), the order is
+  resolved by them, whatever N (``method`` ``exact``);
+* where the Monte Carlo interval cannot be trusted because a tail is too heavy for this many
+  draws (:func:`agi_interventions.ranking.mean_ci`), the order is not resolved and no N is
+  projected (``method`` ``heavy-tail``: the 1/sqrt(N) scaling does not hold);
+* otherwise the order is resolved when the 95% interval of the gap excludes 0 (a paired
+  difference for means; the sum of the two half-widths otherwise). The N that would resolve
+  it accounts for the gap's own sampling error: with ``s`` the standard error of the gap
+  estimate ``g`` at N, the estimate at N' has error ``s sqrt(N / N')`` and the order is
+  resolved with probability ``Phi(g / s' - z)``; so it is resolved with 80% probability at
+  ``N80 = N ((z + z_0.8) s / g)^2`` (a power calculation), and the range
+  ``n_base_needed_low`` to ``n_base_needed_high`` puts the ends of the gap's 95% interval in
+  place of ``g`` (infinite when that interval includes 0). Values are rounded up to the next
+  power of two, as the Sobol design needs.
 """
 
 from __future__ import annotations
 
 import math
+from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
+
+from agi_interventions.stats import Z95
 
 RESOLUTION_COLUMNS = [
     "criterion",
@@ -30,138 +41,222 @@ RESOLUTION_COLUMNS = [
     "resolved",
     "n_base",
     "n_base_needed",
+    "n_base_needed_low",
+    "n_base_needed_high",
     "method",
+    "note",
 ]
 
+#: Probability with which the projected N resolves an order.
+POWER = 0.8
+Z_POWER = NormalDist().inv_cdf(POWER)
+#: Largest N projected (beyond it: infinite).
+MAX_PROJECTED = 2.0**60
 
-def next_power_of_two(x: float) -> int:
-    """Return the smallest power of two >= x (at least 2)."""
-    return 2 ** max(1, math.ceil(math.log2(max(x, 2.0))))
+
+def next_power_of_two(x: float) -> float:
+    """Return the smallest power of two >= x (at least 2; inf beyond :data:`MAX_PROJECTED`)."""
+    if not math.isfinite(x) or x > MAX_PROJECTED:
+        return math.inf
+    return float(2 ** max(1, math.ceil(math.log2(max(x, 2.0)))))
 
 
-def needed_base_size(n_base: int, half_width: float, gap: float) -> float:
-    """Return the base size at which an interval of this half-width would exclude the gap.
+def projected_sizes(n_base: int, half_width: float, gap: float) -> tuple[float, float, float]:
+    """The N that resolves an order with 80% probability, and its range.
 
     Parameters
     ----------
     n_base
         Current base sample size N.
     half_width
-        Current total half-width (sum of the two intervals' half-widths, or the half-width
-        of a paired difference).
+        95% half-width of the gap at N.
     gap
-        Distance between the estimates (absolute difference).
+        The estimated gap (absolute).
 
     Returns
     -------
-    float
-        ``n_base`` if already resolved, a power of two if not, ``inf`` for an exact tie.
+    tuple of float
+        ``N80`` and its range over the gap's 95% interval (powers of two; inf where the gap
+        could be 0).
     """
-    if half_width < gap:
-        return float(n_base)
-    if gap == 0.0:
-        return math.inf
-    return float(next_power_of_two(n_base * (half_width / gap) ** 2 * (1 + 1e-9)))
+    se = half_width / Z95
+    if gap <= 0.0 or se <= 0.0:
+        return (math.inf, math.inf, math.inf) if gap <= 0.0 else (n_base, n_base, n_base)
+
+    def size(g: float) -> float:
+        return next_power_of_two(n_base * ((Z95 + Z_POWER) * se / g) ** 2) if g > 0 else math.inf
+
+    return size(gap), size(gap + half_width), size(gap - half_width)
+
+
+def _row(
+    criterion: str,
+    first: str,
+    second: str,
+    estimates: tuple[float, float],
+    gap: float,
+    half: float,
+    resolved: bool,
+    n_base: int,
+    *,
+    method: str,
+    note: str = "",
+) -> list:
+    if method == "exact":
+        sizes = (float(n_base),) * 3 if resolved else (math.inf,) * 3
+    elif method == "heavy-tail":
+        sizes = (math.nan,) * 3
+    elif resolved:
+        sizes = (float(n_base),) * 3
+    else:
+        sizes = projected_sizes(n_base, half, abs(gap))
+    return [
+        criterion,
+        first,
+        second,
+        float(estimates[0]),
+        float(estimates[1]),
+        float(gap),
+        float(half),
+        bool(resolved),
+        n_base,
+        *sizes,
+        method,
+        note,
+    ]
 
 
 def ranking_resolution(ranking: pd.DataFrame, pairwise: pd.DataFrame, n_base: int) -> pd.DataFrame:
-    """Check whether N resolves the top of the ranking, by mean and by P(best).
+    """Check whether the top of the ranking is resolved, by mean and by P(best).
 
     Parameters
     ----------
     ranking
-        Output of :func:`agi_interventions.ranking.rank_interventions`.
+        ``ranking.csv`` (``mean_exact`` used where present).
     pairwise
-        Output of :func:`agi_interventions.ranking.pairwise_comparisons`.
+        ``pairwise.csv`` (paired differences with their intervals and flags).
     n_base
         Base sample size N of the Sobol design.
 
     Returns
     -------
     pandas.DataFrame
-        Two rows (columns :data:`RESOLUTION_COLUMNS`): ``mean`` compares the two highest means
-        through their paired difference; ``p_best`` asks whether the highest P(best)'s
-        interval excludes the second highest's.
+        Rows ``mean`` and ``p_best`` with :data:`RESOLUTION_COLUMNS`.
     """
     if len(ranking) < 2:
         raise ValueError("a ranking needs at least two interventions")
-    by_mean = ranking.sort_values("mean", ascending=False, kind="stable")
+    exact = "mean_exact" in ranking and ranking["mean_exact"].notna().all()
+    key = "mean_exact" if exact else "mean"
+    by_mean = ranking.sort_values(key, ascending=False, kind="stable").reset_index(drop=True)
     first, second = by_mean["intervention"].iloc[:2]
-    pair = pairwise.set_index(["intervention", "other"]).loc[(first, second)]
-    diff = float(pair["mean_difference"])
-    mean_half = float(pair["mean_difference_ci_high"] - pair["mean_difference_ci_low"]) / 2
+    estimates = (by_mean[key].iloc[0], by_mean[key].iloc[1])
+    rows = []
+    if exact:
+        gap = float(estimates[0] - estimates[1])
+        rows.append(
+            _row("mean", first, second, estimates, gap, 0.0, gap > 0, n_base, method="exact")
+        )
+    else:
+        pair = pairwise.set_index(["intervention", "other"]).loc[(first, second)]
+        low, high = float(pair["mean_difference_ci_low"]), float(pair["mean_difference_ci_high"])
+        gap = float(pair["mean_difference"])
+        flag = str(pair.get("mean_difference_flag", "") or "")
+        flag = "" if flag == "nan" else flag
+        half = (high - low) / 2
+        if flag:
+            rows.append(
+                _row(
+                    "mean",
+                    first,
+                    second,
+                    estimates,
+                    gap,
+                    half,
+                    False,
+                    n_base,
+                    method="heavy-tail",
+                    note=flag,
+                )
+            )
+        else:
+            resolved = low > 0 or high < 0
+            rows.append(
+                _row(
+                    "mean",
+                    first,
+                    second,
+                    estimates,
+                    gap,
+                    half,
+                    resolved,
+                    n_base,
+                    method="monte carlo",
+                )
+            )
     by_p = ranking.sort_values("p_best", ascending=False, kind="stable").reset_index(drop=True)
-    p_first, p_second = by_p.iloc[0], by_p.iloc[1]
-    p_gap = float(p_first["p_best"] - p_second["p_best"])
-    p_half = float(
-        (p_first["p_best"] - p_first["p_best_ci_low"])
-        + (p_second["p_best_ci_high"] - p_second["p_best"])
-    )
-    rows = [
-        [
-            "mean",
-            first,
-            second,
-            float(by_mean["mean"].iloc[0]),
-            float(by_mean["mean"].iloc[1]),
-            abs(diff),
-            mean_half,
-            bool(mean_half < abs(diff)),
-            n_base,
-            needed_base_size(n_base, mean_half, abs(diff)),
-            "monte carlo",
-        ],
-        [
+    p1, p2 = by_p.iloc[0], by_p.iloc[1]
+    p_gap = float(p1["p_best"] - p2["p_best"])
+    p_half = float((p1["p_best"] - p1["p_best_ci_low"]) + (p2["p_best_ci_high"] - p2["p_best"]))
+    rows.append(
+        _row(
             "p_best",
-            p_first["intervention"],
-            p_second["intervention"],
-            float(p_first["p_best"]),
-            float(p_second["p_best"]),
+            p1["intervention"],
+            p2["intervention"],
+            (p1["p_best"], p2["p_best"]),
             p_gap,
             p_half,
-            bool(p_first["p_best_ci_low"] > p_second["p_best_ci_high"]),
+            bool(p1["p_best_ci_low"] > p2["p_best_ci_high"]),
             n_base,
-            needed_base_size(n_base, p_half, p_gap),
-            "monte carlo",
-        ],
-    ]
+            method="monte carlo",
+        )
+    )
     return pd.DataFrame(rows, columns=RESOLUTION_COLUMNS)
 
 
 def _order_row(
     criterion: str, first: pd.Series, second: pd.Series, n_base: int, *, exact: bool
 ) -> list:
-    """Compare two ranked estimates (``estimate``, ``low``, ``high`` fields)."""
+    """Compare two ranked estimates (``name``, ``estimate``, ``low``, ``high`` fields)."""
     gap = float(first["estimate"] - second["estimate"])
+    estimates = (first["estimate"], second["estimate"])
     if exact:
-        resolved = gap > 0
-        return [
+        return _row(
             criterion,
             first["name"],
             second["name"],
-            float(first["estimate"]),
-            float(second["estimate"]),
+            estimates,
             gap,
             0.0,
-            bool(resolved),
+            gap > 0,
             n_base,
-            float(n_base) if resolved else math.inf,
-            "exact",
-        ]
+            method="exact",
+        )
     half = float((first["estimate"] - first["low"]) + (second["high"] - second["estimate"]))
-    return [
+    note = str(first.get("note", "") or second.get("note", "") or "")
+    if note:
+        return _row(
+            criterion,
+            first["name"],
+            second["name"],
+            estimates,
+            gap,
+            half,
+            False,
+            n_base,
+            method="heavy-tail",
+            note=note,
+        )
+    return _row(
         criterion,
         first["name"],
         second["name"],
-        float(first["estimate"]),
-        float(second["estimate"]),
+        estimates,
         gap,
         half,
         bool(first["low"] > second["high"]),
         n_base,
-        needed_base_size(n_base, half, gap),
-        "monte carlo",
-    ]
+        method="monte carlo",
+    )
 
 
 def evppi_resolution(voi: pd.DataFrame, n_base: int, top: int = 3) -> pd.DataFrame:
@@ -204,7 +299,7 @@ def sobol_resolution(sobol: pd.DataFrame, n_base: int) -> pd.DataFrame:
     Parameters
     ----------
     sobol
-        ``sobol.csv`` (``ST, ST_conf``, optional ``ST_exact``).
+        ``sobol.csv`` (``ST, ST_conf``, optional ``ST_exact`` and ``tail_flag``).
     n_base
         Base sample size N.
 
@@ -216,12 +311,14 @@ def sobol_resolution(sobol: pd.DataFrame, n_base: int) -> pd.DataFrame:
     rows = []
     for output, sub in sobol.groupby("output", sort=False):
         exact = "ST_exact" in sub and sub["ST_exact"].notna().all()
+        notes = sub["tail_flag"].fillna("").astype(str) if "tail_flag" in sub else ""
         frame = pd.DataFrame(
             {
                 "name": sub["parameter"],
                 "estimate": sub["ST_exact"] if exact else sub["ST"],
                 "low": sub["ST"] - sub["ST_conf"],
                 "high": sub["ST"] + sub["ST_conf"],
+                "note": notes,
             }
         ).sort_values("estimate", ascending=False, kind="stable")
         if len(frame) >= 2 and frame["estimate"].notna().all():
@@ -231,12 +328,52 @@ def sobol_resolution(sobol: pd.DataFrame, n_base: int) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=RESOLUTION_COLUMNS)
 
 
+def risk_resolution(risk: pd.DataFrame, n_base: int) -> pd.DataFrame:
+    """Whether N resolves the winner under each risk rule and setting.
+
+    The winner's and the runner-up's bootstrap intervals must not overlap (a conservative
+    test: the two values are estimated from the same draws).
+
+    Parameters
+    ----------
+    risk
+        ``risk.csv``.
+    n_base
+        Base sample size N.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row ``risk:<rule>:<setting value>`` per rule and setting.
+    """
+    rows = []
+    for (rule, setting), sub in risk.groupby(["rule", "setting_value"], sort=False, dropna=False):
+        ordered = sub.sort_values("value", ascending=False, kind="stable")
+        if len(ordered) < 2:
+            continue
+        frame = pd.DataFrame(
+            {
+                "name": ordered["intervention"],
+                "estimate": ordered["value"],
+                "low": ordered["ci_low"],
+                "high": ordered["ci_high"],
+                "note": ordered["flag"].fillna("").astype(str) if "flag" in ordered else "",
+            }
+        )
+        tag = "" if pd.isna(setting) else f":{setting:g}"
+        rows.append(
+            _order_row(f"risk:{rule}{tag}", frame.iloc[0], frame.iloc[1], n_base, exact=False)
+        )
+    return pd.DataFrame(rows, columns=RESOLUTION_COLUMNS)
+
+
 def resolution_table(
     ranking: pd.DataFrame,
     pairwise: pd.DataFrame,
     sobol: pd.DataFrame,
     voi: pd.DataFrame | None,
     n_base: int,
+    risk: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Tabulate the error budget of everything the report leads with.
 
@@ -250,17 +387,22 @@ def resolution_table(
         Value-of-information table, or None without the decision analysis.
     n_base
         Base sample size N.
+    risk
+        ``risk.csv``, or None.
 
     Returns
     -------
     pandas.DataFrame
-        Rows ``mean``, ``p_best``, ``evppi:*`` (with the decision analysis) and
-        ``sobol_ST:*``, columns :data:`RESOLUTION_COLUMNS`.
+        Rows ``mean``, ``p_best``, ``evppi:*`` (with the decision analysis), ``sobol_ST:*``
+        and ``risk:*``, columns :data:`RESOLUTION_COLUMNS`.
     """
     parts = [ranking_resolution(ranking, pairwise, n_base)]
     if voi is not None:
         parts.append(evppi_resolution(voi, n_base))
     parts.append(sobol_resolution(sobol, n_base))
+    if risk is not None and not risk.empty:
+        parts.append(risk_resolution(risk, n_base))
+    parts = [p for p in parts if not p.empty]
     return pd.concat(parts, ignore_index=True)
 
 

@@ -181,6 +181,15 @@ def difference_name(first: str, second: str) -> str:
     return f"{first}-{second}"
 
 
+def relative_difference_name(first: str, second: str) -> str:
+    """Return the output name of ``(first - second) / (|first| + |second|)``.
+
+    A scale-free difference in [-1, 1]: a factor common to both values (such as ``F_I``,
+    which multiplies every marginal value) cancels, and its sign says which is larger.
+    """
+    return f"rel:{first}-{second}"
+
+
 def indicator_name(winner: str) -> str:
     """Return the output name of the indicator that ``winner`` is the per-draw best."""
     return f"best_is_{winner}"
@@ -210,6 +219,13 @@ def label(name: str) -> str:
     known = {**INTERVENTIONS, **ALIGNMENT_CHANNELS, "U": "Expected utility U"}
     if name in known:
         return known[name]
+    if name.startswith("rel:"):
+        first, _, second = name[4:].partition("-")
+        if first in INTERVENTIONS and second in INTERVENTIONS:
+            return (
+                f"{INTERVENTIONS[first]} vs {INTERVENTIONS[second]}, relative "
+                "(difference / sum of magnitudes)"
+            )
     first, dash, second = name.partition("-")
     if dash and first in INTERVENTIONS and second in INTERVENTIONS:
         return f"{INTERVENTIONS[first]} − {INTERVENTIONS[second]}"

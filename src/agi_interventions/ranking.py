@@ -1,13 +1,20 @@
 """Rank interventions by expected marginal value, with Monte Carlo uncertainty.
 
-All statistics use independent prior draws only (the Sobol design's A and B rows). Means get
-normal-theory intervals; probabilities (P(best), P(beats)) get Wilson score intervals, which
-behave at 0 and 1. Ties count fractionally (a two-way tie gives each option one half).
+All statistics use the design's ``A`` and ``B`` rows only: ``2N`` prior draws, each with the
+prior's distribution (they are a scrambled Sobol sequence, so the intervals below, built as
+for independent draws, are conservative where the sequence's low discrepancy helps). Means get
+normal-theory intervals where neither tail is heavy, and a tail-fitted interval with a flag
+where one is (:func:`mean_ci`, :mod:`agi_interventions.tails`); probabilities (P(best),
+P(beats)) get Wilson score intervals, which behave at 0 and 1. Ties count fractionally (a
+two-way tie gives each option one half).
 """
 
 from __future__ import annotations
 
 import logging
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -31,6 +38,18 @@ RANKING_COLUMNS = [
     "mean_se",
     "n",
     "label",
+    "khat",
+    "mean_ci_method",
+    "mean_ci_flag",
+]
+#: Columns added where the draws' consistency is known (impossible populations).
+CONSISTENCY_COLUMNS = [
+    "inconsistent_share_of_mean",
+    "mean_consistent",
+    "mean_consistent_ci_low",
+    "mean_consistent_ci_high",
+    "p_best_consistent",
+    "n_consistent",
 ]
 PAIRWISE_COLUMNS = [
     "intervention",
@@ -41,6 +60,7 @@ PAIRWISE_COLUMNS = [
     "mean_difference",
     "mean_difference_ci_low",
     "mean_difference_ci_high",
+    "mean_difference_flag",
 ]
 
 
@@ -109,6 +129,72 @@ def mean_and_se(x: np.ndarray, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
     return scaled.mean(axis=axis) * factor, scaled.std(axis=axis, ddof=1) / np.sqrt(n) * factor
 
 
+@dataclass(frozen=True)
+class MeanCI:
+    """A mean's interval that knows about heavy tails (:func:`agi_interventions.tails`).
+
+    Attributes
+    ----------
+    low, high
+        The interval.
+    method
+        ``normal`` (no heavy tail), ``tail-fitted`` (a heavy tail replaced by its fitted
+        Pareto tail) or ``normal (few draws)``.
+    flag
+        Why the interval cannot be trusted (empty when it can): the heavier tail's Pareto
+        shape reaches the reliability threshold for this many draws.
+    khat
+        The heavier tail's Pareto shape estimate (NaN for few draws).
+    """
+
+    low: float
+    high: float
+    method: str
+    flag: str
+    khat: float
+
+
+#: Fewest draws for a tail diagnostic; fewer get the normal interval, unflagged.
+MIN_TAIL_DRAWS = 100
+
+
+def mean_ci(x: np.ndarray, conf_level: float = 0.95) -> MeanCI:
+    """Interval for the mean of draws, widened where a tail is heavy, flagged where unreliable.
+
+    Parameters
+    ----------
+    x
+        Finite draws.
+    conf_level
+        Confidence level.
+
+    Returns
+    -------
+    MeanCI
+        See :class:`MeanCI`; :func:`agi_interventions.tails.mean_interval` computes it. A
+        tail-fitted interval is centred on the fitted tail's mean; it is widened to hold the
+        sample mean that the tables quote.
+    """
+    from agi_interventions.tails import mean_interval
+
+    x = np.asarray(x, dtype=np.float64)
+    if x.size < MIN_TAIL_DRAWS or np.ptp(x) == 0:
+        mean, se = mean_and_se(x[:, None])
+        half = z_value(conf_level) * float(se[0])
+        method = "normal (few draws)" if x.size < MIN_TAIL_DRAWS else "normal"
+        return MeanCI(float(mean[0]) - half, float(mean[0]) + half, method, "", math.nan)
+    scale = float(np.max(np.abs(x)))
+    result = mean_interval(x / scale, conf_level)  # scaled: squares stay finite
+    mean = float(np.mean(x))
+    return MeanCI(  # widened, if need be, to hold the sample mean the tables quote
+        min(result.low * scale, mean),
+        max(result.high * scale, mean),
+        result.method,
+        result.reason if result.flagged else "",
+        float(result.diagnostic.khat),
+    )
+
+
 def finite_rows(values: pd.DataFrame) -> pd.DataFrame:
     """Keep rows where every option is finite, logging how many were set aside."""
     mask = finite_mask(values)
@@ -122,7 +208,9 @@ def finite_rows(values: pd.DataFrame) -> pd.DataFrame:
     return values.loc[mask]
 
 
-def rank_interventions(values: pd.DataFrame, conf_level: float = 0.95) -> pd.DataFrame:
+def rank_interventions(
+    values: pd.DataFrame, conf_level: float = 0.95, consistent: np.ndarray | None = None
+) -> pd.DataFrame:
     """Summarise each intervention's marginal value over independent prior draws.
 
     Parameters
@@ -131,14 +219,22 @@ def rank_interventions(values: pd.DataFrame, conf_level: float = 0.95) -> pd.Dat
         One column per intervention, one row per independent draw.
     conf_level
         Confidence level of the Monte Carlo intervals.
+    consistent
+        Per draw (rows of ``values``), whether it describes a possible population; adds
+        :data:`CONSISTENCY_COLUMNS`: the share of each mean that impossible draws carry
+        (their sum over the sum of all draws) and the mean and P(best) among consistent
+        draws only.
 
     Returns
     -------
     pandas.DataFrame
         One row per intervention, sorted by mean (highest first), with columns
-        :data:`RANKING_COLUMNS`: mean and its interval, median, 5% and 95% quantiles, P(best)
-        and its interval, the mean's standard error, the number of draws used and a label.
+        :data:`RANKING_COLUMNS`: mean and its interval (:func:`mean_ci`: widened where a tail
+        is heavy, with the tail's Pareto shape ``khat``, the method and a flag where it cannot
+        be trusted), median, 5% and 95% quantiles, P(best) and its interval, the mean's
+        standard error, the number of draws used and a label.
     """
+    mask = finite_mask(values)
     values = finite_rows(values)
     x = values.to_numpy(dtype=np.float64)
     n = x.shape[0]
@@ -146,7 +242,8 @@ def rank_interventions(values: pd.DataFrame, conf_level: float = 0.95) -> pd.Dat
         raise ValueError("ranking needs at least two draws with finite values")
     q05, median, q95 = np.quantile(x, [0.05, 0.5, 0.95], axis=0)
     mean, se = mean_and_se(x)
-    return summary_table(
+    intervals = [mean_ci(x[:, j], conf_level) for j in range(x.shape[1])]
+    table = summary_table(
         list(values.columns),
         mean,
         se,
@@ -154,7 +251,31 @@ def rank_interventions(values: pd.DataFrame, conf_level: float = 0.95) -> pd.Dat
         n,
         conf_level,
         quantiles={"median": median, "q05": q05, "q95": q95},
+        intervals=intervals,
     )
+    if consistent is None:
+        return table
+    ok = np.asarray(consistent, dtype=bool)[mask]
+    extra = {c: [] for c in CONSISTENCY_COLUMNS}
+    kept = x[ok]
+    shares = best_shares(kept).mean(axis=0) if len(kept) else np.full(x.shape[1], np.nan)
+    for j in range(x.shape[1]):
+        total = float(x[:, j].sum())
+        extra["inconsistent_share_of_mean"].append(
+            float(x[~ok, j].sum()) / total if total != 0 else math.nan
+        )
+        if len(kept) >= 2:
+            ci = mean_ci(kept[:, j], conf_level)
+            extra["mean_consistent"].append(float(kept[:, j].mean()))
+            extra["mean_consistent_ci_low"].append(ci.low)
+            extra["mean_consistent_ci_high"].append(ci.high)
+        else:
+            for c in ("mean_consistent", "mean_consistent_ci_low", "mean_consistent_ci_high"):
+                extra[c].append(math.nan)
+        extra["p_best_consistent"].append(float(shares[j]))
+        extra["n_consistent"].append(len(kept))
+    by_name = pd.DataFrame(extra, index=list(values.columns))
+    return pd.concat([table, by_name.loc[table["intervention"]].reset_index(drop=True)], axis=1)
 
 
 def summary_table(
@@ -165,6 +286,7 @@ def summary_table(
     n: int,
     conf_level: float,
     quantiles: dict[str, np.ndarray] | None = None,
+    intervals: Sequence[MeanCI] | None = None,
 ) -> pd.DataFrame:
     """Build the ranking table from per-intervention means, standard errors and P(best).
 
@@ -182,6 +304,9 @@ def summary_table(
         Confidence level of the intervals (normal theory for the mean, Wilson for P(best)).
     quantiles
         Columns placed after the mean's interval (``median``, ``q05``, ``q95``), if known.
+    intervals
+        Per intervention, the mean's interval from :func:`mean_ci` (default: normal theory,
+        ``mean +- z se``, without a tail diagnostic).
 
     Returns
     -------
@@ -190,12 +315,17 @@ def summary_table(
     """
     z = z_value(conf_level)
     p_low, p_high = wilson_interval(p_best, n, conf_level)
+    if intervals is None:
+        intervals = [
+            MeanCI(float(m - z * e), float(m + z * e), "normal", "", math.nan)
+            for m, e in zip(mean, se, strict=True)
+        ]
     table = pd.DataFrame(
         {
             "intervention": names,
             "mean": mean,
-            "mean_ci_low": mean - z * se,
-            "mean_ci_high": mean + z * se,
+            "mean_ci_low": [ci.low for ci in intervals],
+            "mean_ci_high": [ci.high for ci in intervals],
             **(quantiles or {}),
             "p_best": p_best,
             "p_best_ci_low": p_low,
@@ -203,6 +333,9 @@ def summary_table(
             "mean_se": se,
             "n": n,
             "label": [label(name) for name in names],
+            "khat": [ci.khat for ci in intervals],
+            "mean_ci_method": [ci.method for ci in intervals],
+            "mean_ci_flag": [ci.flag for ci in intervals],
         }
     )
     return table.sort_values("mean", ascending=False, kind="stable").reset_index(drop=True)
@@ -222,11 +355,11 @@ def pairwise_comparisons(values: pd.DataFrame, conf_level: float = 0.95) -> pd.D
     -------
     pandas.DataFrame
         Columns :data:`PAIRWISE_COLUMNS`: P(intervention's value > other's; ties count one
-        half) with a Wilson interval, and the paired mean difference with a normal interval.
+        half) with a Wilson interval, and the paired mean difference with its interval
+        (:func:`mean_ci`) and a flag where heavy tails make it unreliable.
     """
     values = finite_rows(values)
     n = len(values)
-    z = z_value(conf_level)
     rows = []
     for first in values.columns:
         for second in values.columns:
@@ -239,13 +372,22 @@ def pairwise_comparisons(values: pd.DataFrame, conf_level: float = 0.95) -> pd.D
             low, high = wilson_interval(p, n, conf_level)
             if not np.all(np.isfinite(diff)):  # near the float64 limit: halve both first
                 diff = first_values / 2 - second_values / 2
-                mean_half, se_half = mean_and_se(diff)
-                mean, half = 2 * float(mean_half), 2 * float(z * se_half)
+                factor = 2.0
             else:
-                mean_, se_ = mean_and_se(diff)
-                mean, half = float(mean_), float(z * se_)
+                factor = 1.0
+            ci = mean_ci(diff, conf_level)
             rows.append(
-                [first, second, p, float(low), float(high), mean, mean - half, mean + half]
+                [
+                    first,
+                    second,
+                    p,
+                    float(low),
+                    float(high),
+                    factor * float(diff.mean()),
+                    factor * ci.low,
+                    factor * ci.high,
+                    ci.flag,
+                ]
             )
     return pd.DataFrame(rows, columns=PAIRWISE_COLUMNS)
 
@@ -317,6 +459,7 @@ def structure_table(
                 best_shares(x).mean(axis=0),
                 n,
                 conf_level,
+                intervals=[mean_ci(x[:, j], conf_level) for j in range(x.shape[1])],
             ).set_index("intervention")
             exact = {o: exact_means.get((variant, o, int(holds)), np.nan) for o in values.columns}
             key = exact if all(np.isfinite(v) for v in exact.values()) else table["mean"]

@@ -84,6 +84,8 @@ _SOBOL = (
     "ST_conf=ST ± (95%)",
 )
 
+_TAIL = ("khat_square=Tail k̂ of square", "tail_flag=Tail flag")
+
 OUTPUTS: tuple[Output, ...] = (
     Output(
         "draws",
@@ -108,9 +110,11 @@ OUTPUTS: tuple[Output, ...] = (
         "sobol",
         "core",
         "Sobol S1 and ST of `a_V`, `a_CV`, `a_CnotV` with 95% bootstrap half-widths (`_conf`), "
-        "the exact indices where the model's structure gives them (`S1_exact`, `ST_exact`) and "
-        "`flag` for an estimate that cannot be (outside [0, 1], or ST below S1)",
-        _cols(*_SOBOL, "S1_exact=S1 exact", "ST_exact=ST exact", "flag=Flag"),
+        "the exact indices where the model's structure gives them (`S1_exact`, `ST_exact`), "
+        "`khat_square` (Pareto shape of the output's squared tail), `tail_flag` (why the "
+        "output's intervals cannot be trusted) and `flag` for an estimate that cannot be "
+        "(outside [0, 1], ST below S1, or a heavy tail)",
+        _cols(*_SOBOL, "S1_exact=S1 exact", "ST_exact=ST exact", *_TAIL, "flag=Flag"),
         "sobol",
         "Sensitivity",
     ),
@@ -120,8 +124,10 @@ OUTPUTS: tuple[Output, ...] = (
         "sobol",
         "core",
         "as `sobol.csv` for the pairwise differences `a_CnotV-a_V`, `a_CV-a_V`, "
-        "`a_CnotV-a_CV` and the indicator `best_is_<winner>`",
-        _cols(*_SOBOL, "S1_exact=S1 exact", "ST_exact=ST exact", "flag=Flag"),
+        "`a_CnotV-a_CV`, their relative versions `rel:<difference>` (the difference over the "
+        "sum of the two magnitudes: scale-free, factors common to both cancel) and the "
+        "indicator `best_is_<winner>`",
+        _cols(*_SOBOL, "S1_exact=S1 exact", "ST_exact=ST exact", *_TAIL, "flag=Flag"),
         "sobol_decision",
         "Decision",
     ),
@@ -131,7 +137,7 @@ OUTPUTS: tuple[Output, ...] = (
         "sobol",
         "core",
         "as `sobol.csv` for `asinh(value / asinh_scale)` (scale: median absolute value)",
-        _cols(*_SOBOL, "asinh_scale=Scale", "flag=Flag"),
+        _cols(*_SOBOL, "asinh_scale=Scale", *_TAIL, "flag=Flag"),
         "robust",
         "Sensitivity",
     ),
@@ -140,9 +146,14 @@ OUTPUTS: tuple[Output, ...] = (
         "ranking.csv",
         "rank",
         "core",
-        "one row per intervention, by mean: mean with 95% MC interval, median, 5%/95% "
-        "quantiles, P(best) with Wilson interval, `mean_se`, `n` (draws used), `label`, "
-        "`mean_exact`",
+        "one row per intervention, ordered by exact mean where the exact engine applies, else "
+        "by mean: mean with 95% MC interval (tail-fitted where a tail is heavy), median, "
+        "5%/95% quantiles, P(best) with Wilson interval, `mean_se`, `n` (draws used), `label`, "
+        "`khat` (Pareto shape of the heavier tail), `mean_ci_method`, `mean_ci_flag` (why the "
+        "interval cannot be trusted; empty if it can), the share of each mean carried by "
+        "impossible populations (`inconsistent_share_of_mean`), mean and P(best) among "
+        "consistent draws (`mean_consistent`, its interval, `p_best_consistent`, "
+        "`n_consistent`) and `mean_exact`",
         _cols(
             "intervention=Intervention",
             "mean=Mean",
@@ -157,6 +168,15 @@ OUTPUTS: tuple[Output, ...] = (
             "mean_se=SE of mean",
             "n=Draws used",
             "label=Label",
+            "khat=Tail k̂",
+            "mean_ci_method=Interval method",
+            "mean_ci_flag=Interval flag",
+            "inconsistent_share_of_mean=Share of mean from impossible draws",
+            "mean_consistent=Mean, consistent draws",
+            "mean_consistent_ci_low=Mean consistent, 95% low",
+            "mean_consistent_ci_high=Mean consistent, 95% high",
+            "p_best_consistent=P(best), consistent draws",
+            "n_consistent=Consistent draws",
             "mean_exact=Exact mean",
         ),
         "ranking",
@@ -168,7 +188,8 @@ OUTPUTS: tuple[Output, ...] = (
         "rank",
         "core",
         "P(intervention beats other), ties counting one half, and the paired mean "
-        "difference, each with a 95% interval",
+        "difference, each with a 95% interval, and `mean_difference_flag` where heavy tails "
+        "make the difference's interval unreliable",
         _cols(
             "intervention=Intervention",
             "other=Other",
@@ -178,6 +199,7 @@ OUTPUTS: tuple[Output, ...] = (
             "mean_difference=Mean difference",
             "mean_difference_ci_low=Difference, 95% low",
             "mean_difference_ci_high=Difference, 95% high",
+            "mean_difference_flag=Interval flag",
         ),
         "pairwise",
         "Ranking",
@@ -208,6 +230,32 @@ OUTPUTS: tuple[Output, ...] = (
         ),
         "structure",
         "Structure",
+    ),
+    Output(
+        "risk",
+        "risk.csv",
+        "rank",
+        "core",
+        "each intervention under every risk-attitude rule at its presets (expected value, "
+        "tail-trimmed EV, risk-weighted expected utility, weighted linear utility, ambiguity "
+        "aversion; README): `rule`, `setting`, `setting_value`, `value` with a 95% bootstrap "
+        "interval (`ci_low`, `ci_high`, `se`), the `winner` for that rule and setting, `n`, "
+        "and `flag` where the intervention's tail is too heavy for the interval to hold",
+        _cols(
+            "rule=Rule",
+            "setting=Setting",
+            "setting_value=Setting value",
+            "intervention=Intervention",
+            "value=Value",
+            "ci_low=95% low",
+            "ci_high=95% high",
+            "se=SE",
+            "winner=Winner",
+            "n=Draws",
+            "flag=Flag",
+        ),
+        "risk",
+        "Risk",
     ),
     Output(
         "diagnostics",

@@ -214,12 +214,13 @@ def sobol_frame(output: str, parameters: Sequence[str], result: dict) -> pd.Data
 def flag_indices(table: pd.DataFrame) -> pd.Series:
     """Describe Monte Carlo indices that cannot be: outside [0, 1], or ST below S1.
 
-    An ST below its S1 is flagged when the gap exceeds ST's 95% half-width.
+    An ST below its S1 is flagged when the gap exceeds ST's 95% half-width; an output whose
+    tails make the bootstrap intervals unreliable (``tail_flag``) is flagged too.
 
     Parameters
     ----------
     table
-        Rows with ``S1, ST, ST_conf``.
+        Rows with ``S1, ST, ST_conf`` and optionally ``tail_flag``.
 
     Returns
     -------
@@ -235,5 +236,7 @@ def flag_indices(table: pd.DataFrame) -> pd.Series:
                 found.append(f"{name} {'< 0' if value < 0 else '> 1'}")
         if np.isfinite(row.S1) and np.isfinite(row.ST) and row.S1 - row.ST > row.ST_conf:
             found.append("ST < S1")
+        if isinstance(getattr(row, "tail_flag", ""), str) and getattr(row, "tail_flag", ""):
+            found.append("heavy tail: interval unreliable")
         flags.append("; ".join(found))
     return pd.Series(flags, index=table.index, dtype=object)

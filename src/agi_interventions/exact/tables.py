@@ -49,6 +49,19 @@ def exact_sobol(engine: ExactEngine, outputs: Sequence[str]) -> pd.DataFrame:
 
 #: Outer draws per batch of the exact group EVPPI (bounds its memory).
 OUTER_BATCH = 2**20
+#: How EVPI and group EVPPI are computed where the engine applies.
+OUTER_METHOD = "exact conditional means, outer Monte Carlo"
+#: Columns of :func:`exact_value_of_information`.
+EXACT_VOI_COLUMNS = [
+    "name",
+    "kind",
+    "value_exact",
+    "se_exact",
+    "exact_ci_low",
+    "exact_ci_high",
+    "exact_method",
+    "exact_flag",
+]
 
 
 def exact_value_of_information(
@@ -78,15 +91,21 @@ def exact_value_of_information(
     Returns
     -------
     pandas.DataFrame
-        ``name, kind, value_exact, se_exact`` in the row order of the Monte Carlo table:
-        EVPI, one row per uncertain parameter (``se_exact`` 0), one per group.
+        :data:`EXACT_VOI_COLUMNS` in the row order of the Monte Carlo table: EVPI, one row
+        per uncertain parameter (exact: ``se_exact`` 0), one per group. EVPI and groups are
+        an outer Monte Carlo average of exact conditional means: their interval
+        (``exact_ci_low``, ``exact_ci_high``) is widened where the gains' tail is heavy and
+        ``exact_flag`` says where it cannot be trusted
+        (:func:`agi_interventions.ranking.mean_ci`).
     """
+    from agi_interventions.ranking import mean_ci
     from agi_interventions.seeds import derive_seed
 
     generators = engine.generators(derive_seed(seed, "exact-evppi"))
     targets = {"EVPI": list(engine.uncertain), **{g: list(m) for g, m in groups.items()}}
     totals: dict[str, tuple[int, float, float]] = {key: (0, 0.0, 0.0) for key in targets}
     single: dict[str, tuple[float, float]] = {}
+    intervals: dict[str, tuple[float, float, str]] = {}
     for start in range(0, n_draws, OUTER_BATCH):
         size = min(OUTER_BATCH, n_draws - start)
         draws = {
@@ -97,17 +116,31 @@ def exact_value_of_information(
             gain = engine.gains(options, members, draws)
             if n_draws <= OUTER_BATCH:  # one batch: the plain mean and standard error
                 single[key] = (float(gain.mean()), float(gain.std(ddof=1) / np.sqrt(size)))
+            if start == 0:  # the tails, judged on the first batch (all of it by default)
+                ci = mean_ci(gain) if np.ptp(gain) > 0 else None
+                intervals[key] = (
+                    (ci.low, ci.high, ci.flag) if ci else (float(gain[0]), float(gain[0]), "")
+                )
             totals[key] = _combine(totals[key], gain)
     estimates = single or {key: _finish(*total) for key, total in totals.items()}
-    rows = [("EVPI", "evpi", *estimates["EVPI"])]
+
+    def outer(key: str, kind: str) -> tuple:
+        value, se = estimates[key]
+        low, high, flag = intervals[key]
+        if n_draws > OUTER_BATCH:  # beyond one batch: normal theory, the first batch's flag
+            low, high = value - 1.959963984540054 * se, value + 1.959963984540054 * se
+        return (key, kind, value, se, low, high, OUTER_METHOD, flag)
+
+    rows = [outer("EVPI", "evpi")]
     for name in engine.uncertain:
-        rows.append((name, "parameter", engine.evppi_parameter(options, name), 0.0))
+        value = engine.evppi_parameter(options, name)
+        rows.append((name, "parameter", value, 0.0, value, value, "exact", ""))
     for group in groups:
-        rows.append((group, "group", *estimates[group]))
+        rows.append(outer(group, "group"))
     logger.info(
         "exact value of information: %d rows (%d outer draws per group)", len(rows), n_draws
     )
-    return pd.DataFrame(rows, columns=["name", "kind", "value_exact", "se_exact"])
+    return pd.DataFrame(rows, columns=EXACT_VOI_COLUMNS)
 
 
 def _combine(total: tuple[int, float, float], gain: np.ndarray) -> tuple[int, float, float]:

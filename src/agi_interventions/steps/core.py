@@ -143,7 +143,10 @@ def sobol_sums(
 
 
 def sobol(
-    record: Mapping, chunks: Sequence[Mapping[str, np.ndarray]], exact: object | None
+    record: Mapping,
+    chunks: Sequence[Mapping[str, np.ndarray]],
+    exact: object | None,
+    values: pd.DataFrame | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Compute the three Sobol tables from the chunks' sums.
 
@@ -155,19 +158,41 @@ def sobol(
         Every chunk's sums, in chunk order (:func:`sobol_chunk`).
     exact
         The worldview's :class:`agi_interventions.exact.ExactEngine`, or None.
+    values
+        The interventions' values at the independent draws: each output's tails there say
+        whether its bootstrap intervals can be trusted
+        (:func:`agi_interventions.tails.sobol_tail_check`).
 
     Returns
     -------
     dict of str to pandas.DataFrame
-        ``sobol`` (the interventions), ``sobol_decision`` (pairwise differences and the
-        winner indicator) and ``sobol_asinh`` (``asinh(value / scale)``, with the scale):
-        columns ``output, parameter, S1, S1_conf, ST, ST_conf, S1_exact, ST_exact, flag``
-        (``S1_exact``, ``ST_exact``: exact indices where the model's structure gives them,
-        else empty; ``flag``: a Monte Carlo index that cannot be).
+        ``sobol`` (the interventions), ``sobol_decision`` (pairwise differences, their
+        relative versions and the winner indicator) and ``sobol_asinh`` (``asinh(value /
+        scale)``, with the scale): columns ``output, parameter, S1, S1_conf, ST, ST_conf,
+        S1_exact, ST_exact, khat_square, tail_flag, flag`` (``S1_exact``, ``ST_exact``: exact
+        indices where the model's structure gives them, else empty; ``khat_square``: Pareto
+        shape of the upper tail of the output's square; ``tail_flag``: why the output's
+        intervals cannot be trusted; ``flag``: a Monte Carlo index that cannot be).
     """
+    from agi_interventions.chunks import sobol_outputs
     from agi_interventions.sensitivity import flag_indices, sobol_frame
+    from agi_interventions.tails import sobol_tail_check
 
     results = merge_sobol(record, chunks)
+    checks = {}
+    if values is not None:
+        finite = values.loc[np.isfinite(values.to_numpy(dtype=np.float64)).all(axis=1)]
+        outputs = sobol_outputs(
+            {o: finite[o].to_numpy() for o in INTERVENTIONS},
+            record["winner"],
+            record["asinh_scale"],
+        )
+        # bounded outputs (the indicator, relative differences) and asinh have light tails
+        checks = {
+            key: sobol_tail_check(y)
+            for key, y in outputs.items()
+            if len(y) >= 100 and _unbounded(key)
+        }
     parameters = record["parameters"]
     exact_frame = None
     if exact is not None:
@@ -187,6 +212,9 @@ def sobol(
             for column in ("S1_exact", "ST_exact"):
                 if column not in frame:
                     frame[column] = np.nan
+        check = checks.get(key)
+        frame["khat_square"] = check.khat_square if check else np.nan
+        frame["tail_flag"] = check.reason if check and check.flagged else ""
         frame["flag"] = flag_indices(frame)
         tables[kind].append(frame)
     return {
@@ -199,11 +227,20 @@ def sobol(
 # ----------------------------------------------------------------------------- draws-based
 
 
+def _unbounded(key: str) -> bool:
+    """Whether a Sobol output can have a heavy tail (raw values and their differences)."""
+    kind, _, output = key.partition(":")
+    return kind == "raw" or (kind == "decision" and not output.startswith(("rel:", "best_is_")))
+
+
 def rank(
     values: pd.DataFrame,
     exact: object | None = None,
     switches: pd.DataFrame | None = None,
     probabilities: Mapping[str, float] | None = None,
+    consistent: np.ndarray | None = None,
+    *,
+    seed: int = 0,
 ) -> dict[str, pd.DataFrame]:
     """Ranking (means, P(best)), pairwise comparisons and the ranking per structure.
 
@@ -218,23 +255,35 @@ def rank(
         The structure switches at the same draws (no columns: no switched variant).
     probabilities
         Each switched variant's probability of holding.
+    consistent
+        Per draw, whether it describes a possible population (adds the ranking's
+        consistency columns).
+    seed
+        Configuration seed (the risk rules' bootstrap).
 
     Returns
     -------
     dict of str to pandas.DataFrame
-        ``ranking`` (with ``mean_exact``, empty without the engine), ``pairwise`` and
-        ``structure`` (:func:`agi_interventions.ranking.structure_table`).
+        ``ranking`` (ordered by exact mean where the engine gives it, else by mean; with
+        ``mean_exact``, empty without the engine), ``pairwise``, ``structure``
+        (:func:`agi_interventions.ranking.structure_table`) and ``risk`` (every risk rule at
+        its presets, :func:`agi_interventions.risk.risk_table`).
     """
     from agi_interventions.ranking import (
         pairwise_comparisons,
         rank_interventions,
         structure_table,
     )
+    from agi_interventions.risk import risk_table
+    from agi_interventions.seeds import derive_seed
 
-    ranking = rank_interventions(values)
+    ranking = rank_interventions(values, consistent=consistent)
     ranking["mean_exact"] = [
         exact.mean(o) if exact is not None else np.nan for o in ranking["intervention"]
     ]
+    if exact is not None:  # exact means decide the order
+        ranking = ranking.sort_values("mean_exact", ascending=False, kind="stable")
+        ranking = ranking.reset_index(drop=True)
     switches = switches if switches is not None else pd.DataFrame(index=values.index)
     exact_means = {}
     if exact is not None:
@@ -247,7 +296,27 @@ def rank(
         "ranking": ranking,
         "pairwise": pairwise_comparisons(values),
         "structure": structure_table(values, switches, dict(probabilities or {}), exact_means),
+        "risk": _flag_heavy_risk(
+            risk_table(values, seed=derive_seed(seed, "risk-bootstrap")), ranking
+        ),
     }
+
+
+#: Rules whose bootstrap intervals rest on the extreme draws (all but the trimmed mean).
+TAIL_SENSITIVE_RULES = ("ev", "reu", "wlu", "ambiguity")
+
+
+def _flag_heavy_risk(risk: pd.DataFrame, ranking: pd.DataFrame) -> pd.DataFrame:
+    """Add ``flag``: where an intervention's tail is too heavy for the draws (``mean_ci_flag``),
+    the bootstrap interval of every rule but the trimmed mean cannot be trusted.
+    """
+    flags = ranking.set_index("intervention")["mean_ci_flag"].fillna("").astype(str)
+    risk = risk.copy()
+    risk["flag"] = [
+        flags.get(o, "") if rule in TAIL_SENSITIVE_RULES else ""
+        for rule, o in zip(risk["rule"], risk["intervention"], strict=True)
+    ]
+    return risk
 
 
 def diagnostics(
@@ -286,6 +355,7 @@ def resolution(
     sobol_table: pd.DataFrame,
     voi: pd.DataFrame | None,
     n_base: int,
+    risk: pd.DataFrame | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Compute the Monte Carlo error budget.
 
@@ -299,6 +369,8 @@ def resolution(
         Value-of-information table, or None without the decision analysis.
     n_base
         Base sample size N.
+    risk
+        ``risk.csv`` (the winner under each risk rule), or None.
 
     Returns
     -------
@@ -308,7 +380,7 @@ def resolution(
     from agi_interventions.mc_error import relative_half_widths, resolution_table
 
     return {
-        "resolution": resolution_table(ranking, pairwise, sobol_table, voi, n_base),
+        "resolution": resolution_table(ranking, pairwise, sobol_table, voi, n_base, risk),
         "mc_error": relative_half_widths(ranking, voi),
     }
 

@@ -133,8 +133,10 @@ def _decision(
     seed: int,
     exact: object | None,
 ) -> dict[str, pd.DataFrame]:
+    from agi_interventions.exact.tables import EXACT_VOI_COLUMNS
     from agi_interventions.switching import curves_table, switching_table
     from agi_interventions.voi import expected_loss_table, value_of_information_table
+    from agi_interventions.voi.tables import with_headline
 
     inputs, values = finite_draws(inputs, values)
     keep = subsample(len(values), SUBSAMPLE_ROWS, derive_seed(seed, "decision-subsample"))
@@ -169,10 +171,16 @@ def _decision(
         exact_switches.insert(0, "method", "exact")
         switching = pd.concat([exact_switches, switching], ignore_index=True)
     else:
-        voi["value_exact"] = np.nan
-        voi["se_exact"] = np.nan
+        for column in EXACT_VOI_COLUMNS[2:]:
+            voi[column] = "" if column in ("exact_method", "exact_flag") else np.nan
+        voi = voi.merge(
+            nested_columns(worldview, groups, seed=derive_seed(seed, "nested-voi")),
+            on=["name", "kind"],
+            how="left",
+        )
+    voi = with_headline(voi)
     ranked = voi.loc[(voi["kind"] == "parameter") & ~voi["name"].isin(discrete)].assign(
-        order=lambda t: t["value_exact"].fillna(t["value"])
+        order=lambda t: t["headline"]
     )
     top = ranked.sort_values("order", ascending=False, kind="stable")["name"].head(
         settings.top_parameters
@@ -185,6 +193,37 @@ def _decision(
             inputs, values, list(top), n_bins=settings.switching_bins, exact=exact
         ),
     }
+
+
+def nested_columns(worldview, groups, *, seed: int) -> pd.DataFrame:
+    """Nested Monte Carlo value of information (:mod:`agi_interventions.voi.nested`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``name, kind, nested_value, nested_se, nested_low, nested_high, nested_method,
+        nested_cost`` (model evaluations) for EVPI, every uncertain input and every group.
+    """
+    from agi_interventions.voi.nested import (
+        nested_value_of_information_table,
+        problem_from_worldview,
+    )
+
+    problem = problem_from_worldview(worldview, worldview.complete, options=tuple(INTERVENTIONS))
+    logger.info("nested Monte Carlo value of information (no exact engine)")
+    table = nested_value_of_information_table(problem, groups, seed=seed)
+    return pd.DataFrame(
+        {
+            "name": table["name"],
+            "kind": table["kind"],
+            "nested_value": table["value"],
+            "nested_se": table["se"],
+            "nested_low": table["ci_low"],
+            "nested_high": table["ci_high"],
+            "nested_method": "nested Monte Carlo",
+            "nested_cost": table["cost"],
+        }
+    )
 
 
 def scenarios(

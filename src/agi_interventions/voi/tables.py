@@ -113,3 +113,102 @@ def expected_loss_table(values: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {"intervention": [str(c) for c in values.columns], "expected_loss": loss, "se": se}
     ).astype({"expected_loss": np.float64, "se": np.float64})
+
+
+#: Columns :func:`with_headline` puts first: the number the report quotes and how it was made.
+HEADLINE_COLUMNS = [
+    "name",
+    "kind",
+    "headline",
+    "headline_se",
+    "headline_low",
+    "headline_high",
+    "method",
+    "resolved",
+    "flag",
+]
+#: A regression estimate is resolved when its interval excludes 0 and its half-width is at
+#: most this multiple of the value.
+RESOLVED_RELATIVE_HALF_WIDTH = 1.0
+
+
+def with_headline(voi: pd.DataFrame) -> pd.DataFrame:
+    """Put the number the report quotes first, with its method, interval and status.
+
+    Parameters
+    ----------
+    voi
+        The value-of-information table: the regression columns (:data:`VOI_COLUMNS`) and,
+        where the exact engine applies, those of
+        :func:`agi_interventions.exact.tables.exact_value_of_information`; other estimators'
+        columns (``nested_value``, ``nested_se``, ``nested_low``, ``nested_high``,
+        ``nested_method``) when present.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`HEADLINE_COLUMNS` then every column of ``voi``. ``headline`` comes from the
+        best estimator available per row: exact (``method`` ``exact``, or exact conditional
+        means with an outer Monte Carlo average), else nested Monte Carlo, else regression.
+        ``resolved`` says whether the number can be quoted as a finding: exact values always;
+        an outer Monte Carlo or nested value unless ``flag`` says its tails are too heavy; a
+        regression value when its 95% interval excludes 0 and its half-width is at most
+        :data:`RESOLVED_RELATIVE_HALF_WIDTH` times the value (otherwise "not resolved": the
+        report does not rank by it).
+    """
+    rows = []
+    for r in voi.to_dict("records"):
+        exact = r.get("value_exact")
+        if exact is not None and np.isfinite(exact):
+            flag = str(r.get("exact_flag") or "")
+            flag = "" if flag == "nan" else flag
+            rows.append(
+                (
+                    exact,
+                    r.get("se_exact", 0.0),
+                    r.get("exact_ci_low", exact),
+                    r.get("exact_ci_high", exact),
+                    r.get("exact_method", "exact"),
+                    not flag,
+                    flag,
+                )
+            )
+            continue
+        nested = r.get("nested_value")
+        if nested is not None and np.isfinite(nested):
+            low, high = r["nested_low"], r["nested_high"]
+            rows.append(
+                (
+                    nested,
+                    r["nested_se"],
+                    low,
+                    high,
+                    r["nested_method"],
+                    bool(low > 0 or nested == 0),
+                    "",
+                )
+            )
+            continue
+        value, low, high = r["value"], r["ci_low"], r["ci_high"]
+        half = (high - low) / 2
+        resolved = bool(low > 0 and half <= RESOLVED_RELATIVE_HALF_WIDTH * value)
+        reason = (
+            ""
+            if resolved
+            else ("interval includes 0" if not low > 0 else "interval much wider than the value")
+        )
+        rows.append((value, r["se"], low, high, "regression", resolved, reason))
+    head = pd.DataFrame(
+        rows,
+        columns=[
+            "headline",
+            "headline_se",
+            "headline_low",
+            "headline_high",
+            "method",
+            "resolved",
+            "flag",
+        ],
+        index=voi.index,
+    )
+    return pd.concat([voi[["name", "kind"]], head, voi.drop(columns=["name", "kind"])], axis=1)
