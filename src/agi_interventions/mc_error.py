@@ -62,7 +62,7 @@ def next_power_of_two(x: float) -> float:
 
 
 def projected_sizes(n_base: int, half_width: float, gap: float) -> tuple[float, float, float]:
-    """The N that resolves an order with 80% probability, and its range.
+    """Return the N that resolves an order with 80% probability, and its range.
 
     Parameters
     ----------

@@ -307,8 +307,10 @@ TAIL_SENSITIVE_RULES = ("ev", "reu", "wlu", "ambiguity")
 
 
 def _flag_heavy_risk(risk: pd.DataFrame, ranking: pd.DataFrame) -> pd.DataFrame:
-    """Add ``flag``: where an intervention's tail is too heavy for the draws (``mean_ci_flag``),
-    the bootstrap interval of every rule but the trimmed mean cannot be trusted.
+    """Add ``flag`` where an intervention's tail is too heavy for its intervals.
+
+    Where ``mean_ci_flag`` is set, the bootstrap interval of every rule but the trimmed mean
+    cannot be trusted.
     """
     flags = ranking.set_index("intervention")["mean_ci_flag"].fillna("").astype(str)
     risk = risk.copy()
