@@ -1,5 +1,7 @@
 # Helper functions shared by the rules: outputs and inputs derived from the package registry.
 
+from agi_interventions.documents import content_fingerprint, read_yaml
+
 # `report` opens a directive when it starts a line; the flag function is used under this name.
 report_flag = report
 
@@ -44,20 +46,16 @@ def chunk_files(pattern):
     return files
 
 
-def figure_inputs(wildcards):
-    """Tables the figures of one worldview are drawn from."""
-    names = ["draws", "design", "sobol", "ranking"]
-    if DECISION_ANALYSIS:
-        names += ["sobol_decision", "value_of_information", "switching", "switching_curves"]
-    folder = f"results/{wildcards.worldview}"
-    files = {name: f"{folder}/{registry.BY_NAME[name].file}" for name in names}
-    return {"priors": config["worldviews"][wildcards.worldview], **files}
+def priors_fingerprint(wildcards):
+    """What a worldview's prior file says, notes and description left out (a hash)."""
+    return content_fingerprint(read_yaml(priors_of(wildcards), "prior file"))
 
 
 def report_inputs(wildcards):
-    """Every result of one worldview the report reads: all final outputs but the report."""
+    """What the report of one worldview reads: the prior file and every table it shows."""
     folder = f"results/{wildcards.worldview}"
+    step_outputs = {"report"}
     return {
         "priors": config["worldviews"][wildcards.worldview],
-        "results": [f"{folder}/{o.file}" for o in FINAL if o.name != "report"],
+        "results": [f"{folder}/{o.file}" for o in FINAL if o.step not in step_outputs],
     }

@@ -12,8 +12,10 @@ of terms ``c prod_j f_j(theta_j)`` over the canonical parameters (``docs/model.m
 ``|output| <= sum_t |c_t| prod_j max |f_tj|`` over each parameter's range. A sampled
 parameter's range runs from its 1e-12 to its 1 - 1e-12 quantile; a parameter a variant
 derives gets the range of the variant's formula over the corners of its own inputs' ranges
-(exact for every registered variant, whose formulas are monotone in each input; a switched
-variant's range is joined with the parameter's own prior range).
+(exact for variants whose formulas are monotone in each input: rest_of_world, locality,
+coalition_size; for the bargaining game, 4,096 random interior points are added, a sampled
+check rather than a guarantee; a switched variant's range is joined with the parameter's own
+prior range).
 """
 
 from __future__ import annotations
@@ -113,6 +115,8 @@ def admissibility_problems(prior: Prior, spec: ParameterSpec) -> list[str]:
     return []
 
 
+#: Random interior points added to the corners of a variant whose formula is not monotone.
+NON_MONOTONE_POINTS = 4096
 #: Probabilities whose quantiles span each prior's range in the output bound.
 EXTREME_PROBABILITIES = np.array([1e-12, 1 - 1e-12])
 
@@ -153,8 +157,16 @@ def parameter_ranges(priors: Mapping[str, Prior], structure: Structure) -> dict[
             low, high = prior.ppf(EXTREME_PROBABILITIES)
             ranges[name] = (float(low), float(high))
     switches = set(structure.switches)
+    atoms = {name: list(range(len(p))) for name, p in structure.categorical().items()}
     for variant in structure.variants:
-        for name, (low, high) in corner_ranges(variant, ranges).items():
+        found = corner_ranges(
+            variant,
+            ranges,
+            extra_points=0 if variant.monotone else NON_MONOTONE_POINTS,
+            settings=structure.settings.get(variant.name, {}),
+            atoms={k: v for k, v in atoms.items() if k in structure.input_specs()},
+        )
+        for name, (low, high) in found.items():
             if variant.name in switches:
                 own_low, own_high = ranges[name]
                 low, high = min(low, own_low), max(high, own_high)

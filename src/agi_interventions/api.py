@@ -153,19 +153,11 @@ def analyse(
 
     sums, counts = [], []
     for chunk in range(record["chunks"]):
-        parts: list[pd.DataFrame] = []
-        counts.append(steps.evaluate(record, read_draws, chunk, parts.append))
-        ab = pd.concat(parts, ignore_index=True)
-        sums.append(
-            steps.sobol_sums(
-                record,
-                read_draws,
-                lambda start, stop, ab=ab: ab.iloc[start:stop].reset_index(drop=True),
-                chunk,
-                config["bootstrap_resamples"],
-            )
+        chunk_sums, chunk_counts = steps.chunk(
+            record, read_draws, chunk, config["bootstrap_resamples"]
         )
-        del ab, parts
+        sums.append(chunk_sums)
+        counts.append(chunk_counts)
     exact, reason = engine_for(view)
     if exact is None:
         logger.info("exact values not available: %s", reason)
@@ -176,15 +168,15 @@ def analyse(
         tables.update({name: io.as_written(table) for name, table in new.items()})
 
     keep(steps.sobol(record, sums, exact, draws[list(INTERVENTIONS)]))
-    keep({"diagnostics": steps.diagnostics([draws], counts)})
+    keep({"diagnostics": steps.diagnostics([draws], counts, view.structure)})
     inputs, values = draws[record["parameters"]], draws[list(INTERVENTIONS)]
-    switches = view.structure.switches
+    states = view.structure.discrete_states()
     keep(
         steps.rank(
             values,
             exact,
-            draws[switches],
-            view.structure.probabilities,
+            draws[list(states)],
+            states,
             draws["consistent"].to_numpy(),
             seed=seed,
         )

@@ -76,96 +76,59 @@ def _chunk(record: dict, chunk: int) -> int:
     return chunk
 
 
-def evaluate(args: argparse.Namespace) -> None:
-    """Evaluate one chunk's ``AB_j`` rows (``evaluate`` rule)."""
+def chunk(args: argparse.Namespace) -> None:
+    """Evaluate one chunk's ``AB_j`` rows and sum them for Sobol (``chunk`` rule)."""
     from agi_interventions import steps, store
 
-    io.check_outputs(args.out, args.counts)
+    io.check_outputs(args.sums, args.counts)
     record = _design(args)
     chunk = _chunk(record, args.chunk)
     integrity.check_draws(args.draws, record)
-    with store.ParquetSink(args.out, integrity.parquet_metadata(record, chunk)) as sink:
-        counts = steps.evaluate(record, _draws_reader(args.draws), chunk, sink)
+    sums, counts = steps.chunk(record, _draws_reader(args.draws), chunk, args.resamples)
+    store.write_arrays(integrity.sums_record(record, chunk, sums), args.sums)
     store.write_json(integrity.counts_record(record, chunk, counts), args.counts)
 
 
-def sobol_chunk(args: argparse.Namespace) -> None:
-    """Sum one chunk's Sobol statistics (``sobol_chunk`` rule)."""
-    from agi_interventions import steps, store
+def summary(args: argparse.Namespace) -> None:
+    """Sobol tables, ranking, pairwise, per-structure and risk tables, diagnostics.
 
-    io.check_outputs(args.out)
-    record = _design(args)
-    chunk = _chunk(record, args.chunk)
-    integrity.check_draws(args.draws, record)
-    per_chunk = record["n_base"] // record["chunks"]
-    integrity.check_chunk_values(args.ab, record, chunk, per_chunk)
-    sums = steps.sobol_sums(
-        record,
-        _draws_reader(args.draws),
-        lambda start, stop: store.read_rows(args.ab, start, stop),
-        chunk,
-        args.resamples,
-    )
-    store.write_arrays(integrity.sums_record(record, chunk, sums), args.out)
-
-
-def sobol(args: argparse.Namespace) -> None:
-    """Merge the chunks' sums into the three Sobol tables (``sobol`` rule)."""
+    The ``summary`` rule: merges the chunks' sums and counts, and ranks the interventions on
+    the independent draws.
+    """
     from agi_interventions import steps, store
     from agi_interventions.exact import engine_for
+    from agi_interventions.parameters import OUTPUTS, PARAMETER_NAMES
 
     io.check_outputs(folders=[args.out_dir])
     record = _design(args)
-    if len(args.sums) != record["chunks"]:
-        raise ValueError(f"--sums: {len(args.sums)} files for {record['chunks']} chunks")
+    for option, files in (("--sums", args.sums), ("--counts", args.counts)):
+        if len(files) != record["chunks"]:
+            raise ValueError(f"{option}: {len(files)} files for {record['chunks']} chunks")
     sums = [integrity.read_sums(p, record, chunk) for chunk, p in enumerate(args.sums)]
-    exact, reason = engine_for(_worldview(args, record))
-    if exact is None:
-        logger.info("exact indices not available: %s", reason)
-    integrity.check_draws(args.draws, record)
-    values = store.read_columns(args.draws, list(INTERVENTIONS))
-    _write_tables(steps.sobol(record, sums, exact, values), args.out_dir)
-
-
-def diagnostics(args: argparse.Namespace) -> None:
-    """Count inconsistent and non-finite rows (``diagnostics`` rule)."""
-    from agi_interventions import steps, store
-    from agi_interventions.parameters import OUTPUTS, PARAMETER_NAMES
-
-    io.check_outputs(args.out)
-    record = _design(args)
-    integrity.check_draws(args.draws, record)
-    if len(args.counts) != record["chunks"]:
-        raise ValueError(f"--counts: {len(args.counts)} files for {record['chunks']} chunks")
     counts = [integrity.read_counts(p, record, chunk) for chunk, p in enumerate(args.counts)]
-    batches = store.iter_batches(args.draws, [*PARAMETER_NAMES, *OUTPUTS])
-    io.write_csv(steps.diagnostics(batches, counts), args.out)
-
-
-def rank(args: argparse.Namespace) -> None:
-    """Write the ranking, pairwise and per-structure tables (``rank`` rule)."""
-    from agi_interventions import steps, store
-    from agi_interventions.exact import engine_for
-
-    io.check_outputs(args.ranking, args.pairwise, args.structure, args.risk)
-    record = _design(args)
     worldview = _worldview(args, record)
     integrity.check_draws(args.draws, record)
-    exact, _ = engine_for(worldview)
-    switches = worldview.structure.switches
-    draws = store.read_columns(args.draws, [*INTERVENTIONS, *switches, "consistent"])
-    tables = steps.rank(
-        draws[list(INTERVENTIONS)],
-        exact,
-        draws[switches],
-        worldview.structure.probabilities,
-        draws["consistent"].to_numpy(),
-        seed=args.seed,
+    exact, reason = engine_for(worldview)
+    if exact is None:
+        logger.info("exact values not available: %s", reason)
+    states = worldview.structure.discrete_states()
+    draws = store.read_columns(args.draws, [*INTERVENTIONS, *states, "consistent"])
+    values = draws[list(INTERVENTIONS)]
+    tables = steps.sobol(record, sums, exact, values)
+    tables.update(
+        steps.rank(
+            values,
+            exact,
+            draws[list(states)],
+            states,
+            draws["consistent"].to_numpy(),
+            seed=record["seed"],
+        )
     )
-    io.write_csv(tables["ranking"], args.ranking)
-    io.write_csv(tables["pairwise"], args.pairwise)
-    io.write_csv(tables["structure"], args.structure)
-    io.write_csv(tables["risk"], args.risk)
+    columns = list(dict.fromkeys([*PARAMETER_NAMES, *record["inputs"], *OUTPUTS]))
+    batches = store.iter_batches(args.draws, columns)
+    tables["diagnostics"] = steps.diagnostics(batches, counts, worldview.structure)
+    _write_tables(tables, args.out_dir)
 
 
 def resolution(args: argparse.Namespace) -> None:
@@ -199,25 +162,6 @@ def provenance(args: argparse.Namespace) -> None:
     io.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n", args.out)
 
 
-def robustness(args: argparse.Namespace) -> None:
-    """Write PAWN and the method comparison (``robustness`` rule)."""
-    from agi_interventions import steps
-
-    io.check_outputs(folders=[args.out_dir])
-    record = _design(args)
-    inputs, values = _independent(args, record)
-    tables = steps.robustness(
-        inputs,
-        values,
-        integrity.read_table(args.sobol),
-        integrity.read_table(args.sobol_asinh),
-        seed=args.seed,
-        rank_shift=args.rank_shift,
-        discrete=record.get("discrete", []),
-    )
-    _write_tables(tables, args.out_dir)
-
-
 def parse_groups(specs: Sequence[str]) -> dict[str, list[str]]:
     """Parse ``--group NAME=P1,P2,...`` arguments (the names are checked by the caller)."""
     groups = {}
@@ -248,7 +192,10 @@ def _settings(args: argparse.Namespace):
 
 
 def decision(args: argparse.Namespace) -> None:
-    """Write value of information, expected loss, switching values (``decision`` rule)."""
+    """Value of information, switching values, tail-robust sensitivity, PRIM boxes.
+
+    The ``decision`` rule (with ``decision_analysis: true``).
+    """
     from agi_interventions import steps
     from agi_interventions.exact import engine_for
 
@@ -259,38 +206,30 @@ def decision(args: argparse.Namespace) -> None:
     if exact is None:
         logger.info("exact value of information not available: %s", reason)
     inputs, values = _independent(args, record)
-    tables = steps.decision(
-        worldview, inputs, values, _settings(args), seed=args.seed, exact=exact
+    settings = _settings(args)
+    tables = steps.decision(worldview, inputs, values, settings, seed=args.seed, exact=exact)
+    tables.update(
+        steps.robustness(
+            inputs,
+            values,
+            integrity.read_table(args.sobol),
+            integrity.read_table(args.sobol_asinh),
+            seed=args.seed,
+            rank_shift=settings.rank_shift,
+            discrete=record.get("discrete", []),
+        )
     )
+    tables.update(steps.scenarios(inputs, values, settings, seed=args.seed))
     _write_tables(tables, args.out_dir)
 
 
-def scenarios(args: argparse.Namespace) -> None:
-    """Write the PRIM boxes (``scenarios`` rule)."""
-    from agi_interventions import steps
-
-    io.check_outputs(folders=[args.out_dir])
-    inputs, values = _independent(args, _design(args))
-    _write_tables(steps.scenarios(inputs, values, _settings(args), seed=args.seed), args.out_dir)
-
-
-def figures(args: argparse.Namespace) -> None:
-    """Draw the report's figures as PNG files (``figures`` rule)."""
-    from agi_interventions import registry
-    from agi_interventions.report.build import draw_figures
-    from agi_interventions.results import WorldviewResults
-
-    results = WorldviewResults.read(args.results, args.priors, args.name)
-    for which in ("core", "decision") if args.decision else ("core",):
-        for name, png in draw_figures(results, which).items():
-            io.write_bytes(png, args.results / registry.BY_NAME[f"figure:{name}"].file)
-
-
 def report(args: argparse.Namespace) -> None:
-    """Render the self-contained HTML report (``report`` rule)."""
-    from agi_interventions.report.build import build_report
+    """Draw the figures and render the self-contained HTML report (``report`` rule)."""
+    from agi_interventions import registry
+    from agi_interventions.report.build import build_report, draw_figures
     from agi_interventions.results import WorldviewResults
 
+    io.check_outputs(args.out)
     results = WorldviewResults.read(args.results, args.priors, args.name)
     if results.decision != args.decision:
         raise ValueError(
@@ -298,6 +237,10 @@ def report(args: argparse.Namespace) -> None:
             f"{'present' if results.decision else 'missing'}, but --decision is "
             f"{'given' if args.decision else 'not given'}"
         )
+    for which in ("core", "decision") if args.decision else ("core",):
+        for name, png in draw_figures(results, which).items():
+            io.write_bytes(png, args.results / registry.BY_NAME[f"figure:{name}"].file)
+            results.figures[name] = png
     io.write_text(build_report(results, rank_shift=args.rank_shift), args.out)
 
 

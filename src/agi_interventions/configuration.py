@@ -338,6 +338,8 @@ class DecisionSettings:
         Minimum PRIM box density.
     prim_peel_alpha
         Share of draws PRIM peels per step.
+    regression_evppi
+        Also estimate EVPPI by regression beside the exact or nested values.
     rank_shift
         Rank difference between sensitivity methods beyond which a parameter is flagged.
     """
@@ -350,6 +352,7 @@ class DecisionSettings:
     prim_threshold: float
     prim_peel_alpha: float
     rank_shift: int
+    regression_evppi: bool
 
     @classmethod
     def from_config(cls, decision: Mapping[str, Any]) -> DecisionSettings:

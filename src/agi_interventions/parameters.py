@@ -203,6 +203,33 @@ def symbol(name: str) -> str:
     return spec.symbol if spec else name
 
 
+#: Display names of the parameter groups.
+GROUP_LABELS: dict[str, str] = {
+    "utilities": "utilities",
+    "bargaining_slopes": "bargaining slopes",
+    "landscape": "landscape of agents",
+    "our_agent": "our agent",
+    "tractabilities": "tractabilities",
+    "structure": "model structure",
+    "EVPI": "everything (EVPI)",
+}
+
+
+def display(name: str) -> str:
+    """Return the one name the report uses for a key: intervention, output, parameter, group.
+
+    Interventions and outputs get their labels (``a_CV``: "Cooperation, aligned"), parameters
+    and variant inputs their symbols from ``docs/model.md`` (``dpCV_daCV``: "dp_C|V/da_C|V"),
+    parameter groups a short phrase; anything else is shown as it is.
+    """
+    text = label(name)
+    if text != name:
+        return text
+    if name in GROUP_LABELS:
+        return GROUP_LABELS[name]
+    return symbol(name)
+
+
 def label(name: str) -> str:
     """Return the human-readable name of an intervention or output key.
 

@@ -58,9 +58,15 @@ PARAMETRISATIONS: dict[str, dict[str, float]] = {
     "rest_of_world": {"rest_of_world": 1.0},
 }
 #: Families whose draws take a few values only (built from ``structure:``, not written).
-DISCRETE_FAMILIES = frozenset({"bernoulli"})
-#: Top-level keys of a prior file.
-TOP_LEVEL_KEYS = ("description", "structure", "parametrisation", "parameters")
+DISCRETE_FAMILIES = frozenset({"bernoulli", "categorical"})
+#: Top-level keys of a prior file (and the settings sections of variants, e.g. bargaining).
+TOP_LEVEL_KEYS = (
+    "description",
+    "structure",
+    "parametrisation",
+    "parameters",
+    *(v.settings_key for v in VARIANTS.values() if v.settings_key),
+)
 
 __all__ = ["FAMILIES", "Prior", "PriorError", "Worldview", "load_worldview", "parse_prior"]
 
@@ -106,6 +112,9 @@ class Prior:
         """Values and probabilities of a discrete prior (a switch: 0 and 1)."""
         if not self.is_discrete:
             raise ValueError(f"{self.name}: {self.family} is not discrete")
+        if self.family == "categorical":
+            probabilities = np.asarray(self.args["p"], dtype=np.float64)
+            return np.arange(probabilities.size, dtype=np.float64), probabilities
         p = float(self.args["p"])
         return np.array([0.0, 1.0]), np.array([1.0 - p, p])
 
@@ -439,6 +448,21 @@ def parse_structure(data: Mapping[str, Any], source: str) -> tuple[Structure, li
                 )
             elif float(p) > 0.0:
                 probabilities[name] = float(p)
+    settings: dict[str, dict[str, Any]] = {}
+    for variant in VARIANTS.values():
+        if not variant.settings_key or variant.parse_settings is None:
+            continue
+        section = data.get(variant.settings_key)
+        if variant.name not in probabilities:
+            if section is not None:
+                problems.append(
+                    f"{source}: '{variant.settings_key}:' is given, but the {variant.name} "
+                    f"variant does not hold (add structure: {{{variant.name}: p}})"
+                )
+            continue
+        parsed, found = variant.parse_settings(section, source)
+        problems.extend(found)
+        settings[variant.name] = parsed
     owner: dict[str, str] = {}
     for name in [n for n in VARIANTS if n in probabilities]:
         for parameter in VARIANTS[name].replaces:
@@ -450,7 +474,20 @@ def parse_structure(data: Mapping[str, Any], source: str) -> tuple[Structure, li
             owner.setdefault(parameter, name)
     if problems:
         return Structure(), problems
-    return Structure(probabilities), []
+    return Structure(probabilities, settings), []
+
+
+def _categorical_prior(name: str, probabilities: list[float]) -> Prior:
+    from scipy import stats
+
+    values = np.arange(len(probabilities))
+    return Prior(
+        name,
+        "categorical",
+        {"p": list(probabilities)},
+        "Set by the variant's settings: the probability of each value.",
+        stats.rv_discrete(values=(values, probabilities)),
+    )
 
 
 def _switch_prior(name: str, probability: float) -> Prior:
@@ -519,7 +556,8 @@ def load_worldview(path: str | Path, name: str | None = None) -> Worldview:
     if found:  # the inputs depend on the structure: nothing more can be checked
         raise PriorError([*problems, *found])
     specs = structure.input_specs()
-    switches = set(structure.switches)
+    categorical = structure.categorical()
+    switches = set(structure.switches) | set(categorical)
     given = data["parameters"]
     known = known_names()
     for name_ in given:
@@ -530,6 +568,9 @@ def load_worldview(path: str | Path, name: str | None = None) -> Worldview:
     priors: dict[str, Prior] = {}
     expected = [n for n in specs if n not in switches]
     for name_, spec in specs.items():
+        if name_ in categorical:
+            priors[name_] = _categorical_prior(name_, categorical[name_])
+            continue
         if name_ in switches:
             priors[name_] = _switch_prior(name_, structure.probabilities[name_])
             continue

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -393,9 +393,10 @@ def pairwise_comparisons(values: pd.DataFrame, conf_level: float = 0.95) -> pd.D
 
 
 STRUCTURE_COLUMNS = [
-    "variant",
+    "input",
+    "value",
+    "state",
     "probability",
-    "holds",
     "intervention",
     "mean",
     "mean_ci_low",
@@ -411,42 +412,45 @@ STRUCTURE_COLUMNS = [
 
 def structure_table(
     values: pd.DataFrame,
-    switches: pd.DataFrame,
-    probabilities: dict[str, float],
-    exact_means: dict[tuple[str, int], float] | None = None,
+    discrete: pd.DataFrame,
+    states: Mapping[str, Sequence[tuple[float, str, float]]],
+    exact_means: Mapping[tuple[str, str, float], float] | None = None,
     conf_level: float = 0.95,
 ) -> pd.DataFrame:
-    """Rank the interventions separately where each structural variant holds and where not.
+    """Rank the interventions separately for each value of each discrete structural input.
+
+    A structure switch has two values (the variant holds, 1, or not, 0); a categorical input
+    such as the bargaining theory has one per category.
 
     Parameters
     ----------
     values
         One column per intervention, one row per independent draw.
-    switches
-        The switch of each switched variant at the same draws (1: the variant holds).
-    probabilities
-        Each switched variant's probability of holding.
+    discrete
+        The discrete inputs at the same draws.
+    states
+        Per discrete input, its ``(value, label, probability)`` triples, in display order.
     exact_means
-        Exact conditional means ``E[value | switch = state]`` keyed
-        ``(variant, intervention, state)``; empty without the exact engine.
+        Exact conditional means ``E[value | input = value]`` keyed
+        ``(input, intervention, value)``; empty without the exact engine.
     conf_level
         Confidence level of the intervals.
 
     Returns
     -------
     pandas.DataFrame
-        Columns :data:`STRUCTURE_COLUMNS`: per variant and state (``holds`` True or False),
-        each intervention's mean with its Monte Carlo interval, its exact conditional mean
-        where known, P(best) with its Wilson interval, the draws used and the winner (by
-        exact mean where known); empty for a worldview without switches.
+        Columns :data:`STRUCTURE_COLUMNS`: per input and value, each intervention's mean with
+        its Monte Carlo interval, its exact conditional mean where known, P(best) with its
+        Wilson interval, the draws used and the winner (by exact mean where known); empty for
+        a worldview without discrete structural inputs.
     """
     rows = []
     exact_means = exact_means or {}
     finite = finite_mask(values)
-    for variant in switches.columns:
-        state = switches[variant].to_numpy()
-        for holds in (True, False):
-            mask = finite & (state == (1.0 if holds else 0.0))
+    for name in discrete.columns:
+        column = discrete[name].to_numpy()
+        for value, state, probability in states[name]:
+            mask = finite & (column == value)
             x = values.loc[mask].to_numpy(dtype=np.float64)
             n = x.shape[0]
             if n < 2:
@@ -461,16 +465,17 @@ def structure_table(
                 conf_level,
                 intervals=[mean_ci(x[:, j], conf_level) for j in range(x.shape[1])],
             ).set_index("intervention")
-            exact = {o: exact_means.get((variant, o, int(holds)), np.nan) for o in values.columns}
+            exact = {o: exact_means.get((name, o, value), np.nan) for o in values.columns}
             key = exact if all(np.isfinite(v) for v in exact.values()) else table["mean"]
             winner = max(values.columns, key=lambda o, key=key: key[o])
             for option in values.columns:
                 r = table.loc[option]
                 rows.append(
                     [
-                        variant,
-                        probabilities[variant],
-                        holds,
+                        name,
+                        value,
+                        state,
+                        probability,
                         option,
                         r["mean"],
                         r["mean_ci_low"],

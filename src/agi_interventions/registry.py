@@ -107,7 +107,7 @@ OUTPUTS: tuple[Output, ...] = (
     Output(
         "sobol",
         "sobol.csv",
-        "sobol",
+        "summary",
         "core",
         "Sobol S1 and ST of `a_V`, `a_CV`, `a_CnotV` with 95% bootstrap half-widths (`_conf`), "
         "the exact indices where the model's structure gives them (`S1_exact`, `ST_exact`), "
@@ -121,7 +121,7 @@ OUTPUTS: tuple[Output, ...] = (
     Output(
         "sobol_decision",
         "sobol_decision.csv",
-        "sobol",
+        "summary",
         "core",
         "as `sobol.csv` for the pairwise differences `a_CnotV-a_V`, `a_CV-a_V`, "
         "`a_CnotV-a_CV`, their relative versions `rel:<difference>` (the difference over the "
@@ -134,7 +134,7 @@ OUTPUTS: tuple[Output, ...] = (
     Output(
         "sobol_asinh",
         "sobol_asinh.csv",
-        "sobol",
+        "summary",
         "core",
         "as `sobol.csv` for `asinh(value / asinh_scale)` (scale: median absolute value)",
         _cols(*_SOBOL, "asinh_scale=Scale", *_TAIL, "flag=Flag"),
@@ -144,7 +144,7 @@ OUTPUTS: tuple[Output, ...] = (
     Output(
         "ranking",
         "ranking.csv",
-        "rank",
+        "summary",
         "core",
         "one row per intervention, ordered by exact mean where the exact engine applies, else "
         "by mean: mean with 95% MC interval (tail-fitted where a tail is heavy), median, "
@@ -185,7 +185,7 @@ OUTPUTS: tuple[Output, ...] = (
     Output(
         "pairwise",
         "pairwise.csv",
-        "rank",
+        "summary",
         "core",
         "P(intervention beats other), ties counting one half, and the paired mean "
         "difference, each with a 95% interval, and `mean_difference_flag` where heavy tails "
@@ -207,16 +207,18 @@ OUTPUTS: tuple[Output, ...] = (
     Output(
         "structure",
         "structure.csv",
-        "rank",
+        "summary",
         "core",
-        "for each switched structural variant, the ranking where it holds and where it does "
-        "not: each intervention's mean with its 95% MC interval, its exact conditional mean "
-        "(`mean_exact`, where the engine applies), P(best) with its interval, draws used `n` and "
-        "the `winner`; no rows without switches",
+        "for each discrete structural input (a variant's switch; the bargaining theory), the "
+        "ranking for each of its values: `input`, `value`, `state` (e.g. holds, does not hold; "
+        "coco), `probability`, each intervention's mean with its 95% MC interval, its exact "
+        "conditional mean (`mean_exact`, where the engine applies), P(best) with its interval, "
+        "draws used `n` and the `winner`; no rows without such inputs",
         _cols(
-            "variant=Variant",
-            "probability=P(holds)",
-            "holds=Holds",
+            "input=Input",
+            "value=Value",
+            "state=State",
+            "probability=Probability",
             "intervention=Intervention",
             "mean=Mean",
             "mean_ci_low=Mean, 95% low",
@@ -234,7 +236,7 @@ OUTPUTS: tuple[Output, ...] = (
     Output(
         "risk",
         "risk.csv",
-        "rank",
+        "summary",
         "core",
         "each intervention under every risk-attitude rule at its presets (expected value, "
         "tail-trimmed EV, risk-weighted expected utility, weighted linear utility, ambiguity "
@@ -260,7 +262,7 @@ OUTPUTS: tuple[Output, ...] = (
     Output(
         "diagnostics",
         "diagnostics.csv",
-        "diagnostics",
+        "summary",
         "core",
         "inconsistent inputs (each condition of `docs/model.md`) and non-finite outputs, over "
         "all N(D+2) evaluations and over the independent draws",
@@ -325,7 +327,7 @@ OUTPUTS: tuple[Output, ...] = (
     Output(
         "pawn",
         "pawn.csv",
-        "robustness",
+        "decision",
         "decision",
         "PAWN indices (median KS over slices), `index_max`, `noise_floor` (the level an inert "
         "parameter stays below), `rows` (draws used)",
@@ -344,7 +346,7 @@ OUTPUTS: tuple[Output, ...] = (
     Output(
         "method_comparison",
         "method_comparison.csv",
-        "robustness",
+        "decision",
         "decision",
         "each parameter's rank by Sobol ST, Sobol ST of asinh, and PAWN; flagged where the "
         "ranks differ by more than `rank_shift` places",
@@ -443,7 +445,7 @@ OUTPUTS: tuple[Output, ...] = (
     Output(
         "prim_boxes",
         "prim_boxes.csv",
-        "scenarios",
+        "decision",
         "decision",
         "PRIM boxes where each intervention is the per-draw best: coverage, density, mass, "
         "each restricted parameter's limits next to its prior range, `rows` (draws PRIM ran "
@@ -469,7 +471,7 @@ OUTPUTS: tuple[Output, ...] = (
         Output(
             f"figure:{name}",
             f"figures/{name}.png",
-            "figures",
+            "report",
             kind,
             text,
             caption=f"figure_{name}",
@@ -480,6 +482,8 @@ OUTPUTS: tuple[Output, ...] = (
             ("p_best", "core", "P(best) with intervals"),
             ("sobol", "core", "Sobol indices, exact values marked"),
             ("alignment_channels", "core", "the three channels of the alignment value"),
+            ("priors", "core", "the prior of each uncertain belief"),
+            ("risk", "core", "the interventions under each risk-attitude rule"),
             ("sobol_decision", "decision", "Sobol indices of the choice"),
             ("evppi", "decision", "EVPPI with intervals, exact values marked"),
             ("switching", "decision", "conditional means along the top-EVPPI parameters"),

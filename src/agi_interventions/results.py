@@ -18,8 +18,8 @@ from agi_interventions import io, registry, store
 from agi_interventions.parameters import ALIGNMENT_CHANNELS, INTERVENTIONS
 from agi_interventions.priors import Worldview, load_worldview
 
-#: Columns of the draws the report needs.
-REPORT_COLUMNS = (*INTERVENTIONS, *ALIGNMENT_CHANNELS)
+#: Columns of the draws the report needs (with the utilities a bargaining game derives).
+REPORT_COLUMNS = (*INTERVENTIONS, *ALIGNMENT_CHANNELS, "U_B", "U_notB", "dUB_dFV", "dUnotB_dFV")
 
 
 @dataclass

@@ -78,7 +78,8 @@ class Variant:
     reads
         Canonical parameters its formulas read (never one a later variant replaces).
     derive
-        Vectorised, pure: the columns of ``inputs`` and ``reads`` to the replaced parameters.
+        Vectorised, pure: the columns of ``inputs`` and ``reads`` and the variant's settings
+        (:attr:`parse_settings`) to the replaced parameters.
     product_form
         Where one exists: a function returning each replaced parameter as a
         :class:`~agi_interventions.exact.terms.ProductSum` over ``inputs`` and ``reads``
@@ -93,6 +94,13 @@ class Variant:
     input_limits
         Extra conditions on the supports of canonical inputs when the variant is active:
         parameter to ``(largest allowed upper end, inclusive?, reason)``.
+    settings_key
+        Top-level key of a prior file holding the variant's settings ('' for none).
+    parse_settings
+        Reads that section: ``(section, source) -> (settings, problems)``.
+    extra_inputs
+        Inputs the settings add (e.g. a categorical input for an uncertain choice among
+        theories): ``settings -> specs``.
     """
 
     name: str
@@ -100,12 +108,18 @@ class Variant:
     inputs: tuple[ParameterSpec, ...]
     replaces: tuple[str, ...]
     reads: tuple[str, ...]
-    derive: Callable[[Columns], dict[str, np.ndarray]]
+    derive: Callable[[Columns, Mapping[str, Any]], dict[str, np.ndarray]]
     product_form: Callable[[], dict[str, ProductSum]] | None = None
     no_product_form: str = ""
     stand_ins: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     consistent_by_construction: bool = False
     input_limits: Mapping[str, tuple[float, bool, str]] = field(default_factory=dict)
+    settings_key: str = ""
+    parse_settings: Callable[[Any, str], tuple[dict[str, Any], list[str]]] | None = None
+    extra_inputs: Callable[[Mapping[str, Any]], tuple[ParameterSpec, ...]] | None = None
+    monotone: bool = True
+    """Whether each derived parameter is monotone in each input (the admissibility bound's
+    corner ranges are then exact; otherwise random interior points are added)."""
 
     @property
     def input_names(self) -> tuple[str, ...]:
@@ -122,11 +136,11 @@ class Variant:
 _UNIT = {"low": 0.0, "high": 1.0}
 
 
-def _rest_of_world(p: Columns) -> dict[str, np.ndarray]:
+def _rest_of_world(p: Columns, settings: Mapping[str, Any]) -> dict[str, np.ndarray]:
     return fractions_from_rest_of_world(p)
 
 
-def _locality(p: Columns) -> dict[str, np.ndarray]:
+def _locality(p: Columns, settings: Mapping[str, Any]) -> dict[str, np.ndarray]:
     l_, k_c, f_v = (np.asarray(p[k], dtype=np.float64) for k in ("l", "k_C", "F_V"))
     pi_v = l_ + (1.0 - l_) * f_v
     return {"db_dFCV": k_c * pi_v, "db_dFCnotV": k_c * (1.0 - pi_v)}
@@ -144,7 +158,7 @@ def _locality_form() -> dict[str, ProductSum]:
     }
 
 
-def _coalition_size(p: Columns) -> dict[str, np.ndarray]:
+def _coalition_size(p: Columns, settings: Mapping[str, Any]) -> dict[str, np.ndarray]:
     s, theta, f_v = (np.asarray(p[k], dtype=np.float64) for k in ("s", "theta", "F_V"))
     return {"db_dFV": s * (f_v - theta)}
 
@@ -263,7 +277,193 @@ COALITION_SIZE = Variant(
 
 #: Every variant, in the order in which they are applied (a variant may read what an earlier
 #: one derives).
-VARIANTS: dict[str, Variant] = {v.name: v for v in (REST_OF_WORLD, LOCALITY, COALITION_SIZE)}
+#: The choice of bargaining theory, when a worldview is uncertain about it.
+THEORY_INPUT = "bargaining_theory"
+
+
+def _parse_bargaining(section: Any, source: str) -> tuple[dict[str, Any], list[str]]:
+    """Read a prior file's ``bargaining:`` section (the game's settings)."""
+    from agi_interventions.game import PUNISH, SELECTIONS, THEORIES
+
+    where = f"{source}: bargaining"
+    if section is None:
+        section = {}
+    if not isinstance(section, Mapping):
+        return {}, [f"{where}: expected a mapping such as {{theory: nash, punish: V}}"]
+    problems = []
+    known = ("theory", "punish", "nash_selection", "correlated_selection")
+    unknown = [k for k in section if k not in known]
+    if unknown:
+        problems.append(
+            f"{where}: unknown key(s) {', '.join(map(str, unknown))} (known: {', '.join(known)})"
+        )
+    theory = section.get("theory", "nash")
+    probabilities: dict[str, float] = {}
+    if isinstance(theory, str):
+        if theory not in THEORIES:
+            problems.append(f"{where}: theory {theory!r} unknown (known: {', '.join(THEORIES)})")
+        else:
+            probabilities = {theory: 1.0}
+    elif isinstance(theory, Mapping):
+        for name, p in theory.items():
+            if name not in THEORIES:
+                problems.append(f"{where}: theory {name!r} unknown (known: {', '.join(THEORIES)})")
+            elif isinstance(p, bool) or not isinstance(p, int | float) or not 0 <= p <= 1:
+                problems.append(f"{where}: theory {name}: probability must be in [0, 1]")
+            else:
+                probabilities[name] = float(p)
+        total = sum(probabilities.values())
+        if not problems and not math.isclose(total, 1.0, abs_tol=1e-9):
+            problems.append(f"{where}: theory probabilities add up to {total:g}, not 1")
+    else:
+        problems.append(
+            f"{where}: theory must be one of {', '.join(THEORIES)} or a mapping of them to "
+            "probabilities"
+        )
+    settings: dict[str, Any] = {
+        "theory": {t: probabilities.get(t, 0.0) for t in THEORIES},
+        "punish": section.get("punish", "none"),
+        "nash_selection": section.get("nash_selection", "worst_for_V"),
+        "correlated_selection": section.get("correlated_selection", "utilitarian"),
+    }
+    if settings["punish"] not in PUNISH:
+        problems.append(f"{where}: punish must be one of {', '.join(PUNISH)}")
+    for key in ("nash_selection", "correlated_selection"):
+        if settings[key] not in SELECTIONS:
+            problems.append(f"{where}: {key} must be one of {', '.join(SELECTIONS)}")
+    return settings, problems
+
+
+def _theory_probabilities(settings: Mapping[str, Any]) -> list[float]:
+    from agi_interventions.game import THEORIES
+
+    theory = settings.get("theory", {"nash": 1.0})
+    return [float(theory.get(t, 0.0)) for t in THEORIES]
+
+
+def _bargaining_inputs(settings: Mapping[str, Any]) -> tuple[ParameterSpec, ...]:
+    """Return the categorical theory input, when the worldview is unsure of the theory."""
+    probabilities = _theory_probabilities(settings)
+    if max(probabilities) == 1.0:
+        return ()
+    return (
+        ParameterSpec(
+            THEORY_INPUT,
+            "theory",
+            "bargaining theory: 0 coco, 1 nash, 2 correlated",
+            low=0.0,
+            high=2.0,
+            group=STRUCTURE_GROUP,
+            kind="categorical",
+        ),
+    )
+
+
+#: Recent results of the bargaining game, by a hash of its inputs (the nested estimators
+#: evaluate the same game inputs at many values of another belief).
+_GAME_CACHE: dict[bytes, dict[str, np.ndarray]] = {}
+_GAME_CACHE_SIZE = 64
+_GAME_INPUTS = ("F_V", "g", "t", "c", "gamma", "k", "h", "lam")
+
+
+def _bargaining(p: Columns, settings: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    import hashlib
+
+    digest = hashlib.blake2b(repr(sorted(settings.items())).encode(), digest_size=16)
+    for name in (*_GAME_INPUTS, THEORY_INPUT):
+        if name in p:
+            column = np.ascontiguousarray(np.asarray(p[name], dtype=np.float64))
+            digest.update(name.encode())
+            digest.update(str(column.shape).encode())
+            digest.update(column.tobytes())
+    key = digest.digest()
+    if key not in _GAME_CACHE:
+        if len(_GAME_CACHE) >= _GAME_CACHE_SIZE:
+            _GAME_CACHE.pop(next(iter(_GAME_CACHE)))
+        _GAME_CACHE[key] = _solve_game(p, settings)
+    return {k: v.copy() for k, v in _GAME_CACHE[key].items()}
+
+
+def _solve_game(p: Columns, settings: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    from agi_interventions.game import THEORIES, derive_utilities
+
+    if THEORY_INPUT in p:
+        theory: Any = np.asarray(p[THEORY_INPUT]).astype(np.int64)
+    else:
+        theory = THEORIES[int(np.argmax(_theory_probabilities(settings)))]
+    size = max(np.size(p[k]) for k in _GAME_INPUTS)
+    inputs = {
+        k: np.broadcast_to(np.asarray(p[k], dtype=np.float64), (size,)) for k in _GAME_INPUTS
+    }
+    if not isinstance(theory, str):
+        theory = np.broadcast_to(theory, (size,))
+    return derive_utilities(
+        inputs,
+        theory=theory,
+        punish=settings.get("punish", "none"),
+        nash_selection=settings.get("nash_selection", "worst_for_V"),
+        correlated_selection=settings.get("correlated_selection", "utilitarian"),
+    )
+
+
+BARGAINING = Variant(
+    name="bargaining",
+    description=(
+        "U_B, U_¬B and their slopes in F_V come from an explicit game between the coalition "
+        "with our values and the rest (cooperate, demand, punish), bargained over by a theory "
+        "(CoCo value, Nash or correlated equilibrium as the disagreement point)."
+    ),
+    inputs=(
+        ParameterSpec("g", "g", "gains from trade", low=0.0, group="bargaining_game"),
+        ParameterSpec(
+            "t", "t", "share a demand grabs", low=0.0, high=1.0, group="bargaining_game"
+        ),
+        ParameterSpec(
+            "c",
+            "c",
+            "share of resources a conflict destroys",
+            low=0.0,
+            high=1.0,
+            group="bargaining_game",
+        ),
+        ParameterSpec(
+            "gamma",
+            "γ",
+            "contest decisiveness (0: conflict is a coin flip)",
+            low=0.0,
+            group="bargaining_game",
+        ),
+        ParameterSpec(
+            "k", "k", "cost of punishing, to the punisher", low=0.0, group="bargaining_game"
+        ),
+        ParameterSpec(
+            "h", "h", "harm of punishment, to the punished", low=0.0, group="bargaining_game"
+        ),
+        ParameterSpec(
+            "lam",
+            "λ",
+            "worth to our values of resources held by others (0 parochial, 1 cosmopolitan)",
+            low=0.0,
+            high=1.0,
+            group="bargaining_game",
+        ),
+    ),
+    replaces=("U_B", "U_notB", "dUB_dFV", "dUnotB_dFV"),
+    reads=("F_V",),
+    derive=_bargaining,
+    no_product_form=(
+        "the bargaining game derives U_B, U_¬B and their slopes jointly from F_V and the "
+        "game's inputs, so the outputs are not sums of products of functions of single inputs"
+    ),
+    settings_key="bargaining",
+    parse_settings=_parse_bargaining,
+    extra_inputs=_bargaining_inputs,
+    monotone=False,
+)
+
+VARIANTS: dict[str, Variant] = {
+    v.name: v for v in (REST_OF_WORLD, LOCALITY, COALITION_SIZE, BARGAINING)
+}
 
 
 def _check_registry(variants: Mapping[str, Variant]) -> None:
@@ -330,9 +530,13 @@ class Structure:
     probabilities
         Variant name to the probability that it holds, in ``(0, 1]`` (variants that never hold
         are left out). Order does not matter; variants apply in registry order.
+    settings
+        Variant name to its settings (e.g. the bargaining game's theory), for variants that
+        have any (:attr:`Variant.parse_settings`).
     """
 
     probabilities: Mapping[str, float] = field(default_factory=dict)
+    settings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         unknown = [n for n in self.probabilities if n not in VARIANTS]
@@ -389,9 +593,43 @@ class Structure:
         specs = {name: spec for name, spec in PARAMETERS.items() if name not in replaced}
         for variant in self.variants:
             specs.update({spec.name: spec for spec in variant.inputs})
+            if variant.extra_inputs is not None:
+                extra = variant.extra_inputs(self.settings.get(variant.name, {}))
+                specs.update({spec.name: spec for spec in extra})
             if variant.name in self.switches:
                 specs[variant.name] = switch_spec(variant)
         return specs
+
+    def discrete_states(self) -> dict[str, list[tuple[float, str, float]]]:
+        """Each discrete structural input's values, labels and probabilities.
+
+        Returns
+        -------
+        dict
+            Switch name to ``[(1, "holds", p), (0, "does not hold", 1 - p)]``; a categorical
+            input (the bargaining theory) to one triple per category with a positive
+            probability.
+        """
+        from agi_interventions.game import THEORIES
+
+        out: dict[str, list[tuple[float, str, float]]] = {}
+        for name in self.switches:
+            p = self.probabilities[name]
+            out[name] = [(1.0, "holds", p), (0.0, "does not hold", 1.0 - p)]
+        for name, probabilities in self.categorical().items():
+            out[name] = [(float(i), THEORIES[i], p) for i, p in enumerate(probabilities) if p > 0]
+        return out
+
+    def categorical(self) -> dict[str, list[float]]:
+        """Categorical inputs the settings add, to their probabilities (value i: entry i)."""
+        out = {}
+        for variant in self.variants:
+            if variant.extra_inputs is None:
+                continue
+            settings = self.settings.get(variant.name, {})
+            for spec in variant.extra_inputs(settings):
+                out[spec.name] = _theory_probabilities(settings)
+        return out
 
     def why_replaced(self, name: str) -> str:
         """Say which variant replaces a canonical parameter that is not an input ('' if none)."""
@@ -428,7 +666,7 @@ class Structure:
         """
         out = dict(columns)
         for variant in self.variants:
-            derived = variant.derive(out)
+            derived = variant.derive(out, self.settings.get(variant.name, {}))
             if variant.name in self.switches:
                 on = np.asarray(out[variant.name]) == 1.0
                 derived = {k: np.where(on, v, out[k]) for k, v in derived.items()}
@@ -544,14 +782,22 @@ class Structure:
 
     # ------------------------------------------------------------------ records and text
 
-    def record(self) -> dict[str, float]:
-        """Return a plain record for ``design.json`` (variant name to probability)."""
-        return dict(self.probabilities)
+    def record(self) -> dict[str, Any]:
+        """Return a plain record for ``design.json``: probabilities, and settings if any."""
+        if not self.settings:
+            return dict(self.probabilities)
+        return {"probabilities": dict(self.probabilities), "settings": dict(self.settings)}
 
     @classmethod
     def from_record(cls, record: Mapping[str, Any] | None) -> Structure:
         """Rebuild a structure from :meth:`record` (no scipy needed)."""
-        return cls({str(k): float(v) for k, v in (record or {}).items()})
+        record = dict(record or {})
+        if "probabilities" in record:
+            return cls(
+                {str(k): float(v) for k, v in record["probabilities"].items()},
+                {str(k): dict(v) for k, v in record.get("settings", {}).items()},
+            )
+        return cls({str(k): float(v) for k, v in record.items()})
 
     def describe(self) -> str:
         """Say in words which variants hold, e.g. ``locality (probability 0.5)``."""
@@ -568,7 +814,11 @@ def _fmt_p(p: float) -> str:
 
 
 def corner_ranges(
-    variant: Variant, ranges: Mapping[str, tuple[float, float]], extra_points: int = 0
+    variant: Variant,
+    ranges: Mapping[str, tuple[float, float]],
+    extra_points: int = 0,
+    settings: Mapping[str, Any] | None = None,
+    atoms: Mapping[str, Sequence[float]] | None = None,
 ) -> dict[str, tuple[float, float]]:
     """Ranges of a variant's derived parameters over the corners of its inputs' ranges.
 
@@ -583,6 +833,10 @@ def corner_ranges(
         ``(low, high)`` of every input and read parameter.
     extra_points
         Random interior points (fixed seed) evaluated besides the corners.
+    settings
+        The variant's settings.
+    atoms
+        Discrete inputs the settings add, to their values (each is tried at every value).
 
     Returns
     -------
@@ -598,8 +852,12 @@ def corner_ranges(
     for j, name in enumerate(names):
         low, high = ranges[name]
         columns[name] = low + (high - low) * corners[:, j]
+    for name, values in (atoms or {}).items():  # every corner at every value of the input
+        count = len(corners)
+        columns = {k: np.tile(v, len(values)) for k, v in columns.items()}
+        columns[name] = np.repeat(np.asarray(values, dtype=np.float64), count)
     with np.errstate(all="ignore"):
-        derived = variant.derive(columns)
+        derived = variant.derive(columns, settings or {})
     out = {}
     for name, values in derived.items():
         finite = values[np.isfinite(values)]

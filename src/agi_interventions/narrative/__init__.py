@@ -25,10 +25,10 @@ works for any of them.
 from __future__ import annotations
 
 from agi_interventions.narrative.budget import resolution_sentences
+from agi_interventions.narrative.card import DecisionCard, decision_card
 from agi_interventions.narrative.common import has_exact, join, subsample_sentence, winner
 from agi_interventions.narrative.decision import (
     NEGLIGIBLE_SHARE,
-    evppi_is_zero,
     scenario_sentences,
     switching_sentences,
     value_of_information_sentences,
@@ -43,7 +43,7 @@ from agi_interventions.narrative.ranking import (
 from agi_interventions.narrative.sensitivity import (
     ROUGH_SOBOL_CONF,
     asinh_scale_sentence,
-    decision_sobol_outputs_sentence,
+    choice_sentences,
     robustness_sentences,
     sobol_sentences,
 )
@@ -52,11 +52,12 @@ from agi_interventions.narrative.structure import structure_sentences
 __all__ = [
     "NEGLIGIBLE_SHARE",
     "ROUGH_SOBOL_CONF",
+    "DecisionCard",
     "asinh_scale_sentence",
     "channel_sentences",
-    "decision_sobol_outputs_sentence",
+    "choice_sentences",
+    "decision_card",
     "diagnostics_sentences",
-    "evppi_is_zero",
     "has_exact",
     "headline_sentences",
     "headline_title",

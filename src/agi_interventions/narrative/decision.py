@@ -7,14 +7,11 @@ possibly worthless.
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 
 from agi_interventions.narrative.common import has_exact, join, winner
-from agi_interventions.parameters import label, symbol
+from agi_interventions.parameters import display
 from agi_interventions.report.formatting import fmt_interval, fmt_num, fmt_pct
-from agi_interventions.stats import Z95
 
 #: Single parameters whose exact EVPPI is below this share of EVPI are called negligible.
 NEGLIGIBLE_SHARE = 0.01
@@ -23,21 +20,38 @@ NEGLIGIBLE_SHARE = 0.01
 # ------------------------------------------------------------------------ value of information
 
 
-def evppi_is_zero(row: pd.Series) -> bool:
-    """Whether an EVPPI estimate's 95% interval reaches zero (the reported interval)."""
-    return float(row["ci_low"]) <= 0.0
+#: How each estimator is named in sentences.
+METHOD_TEXT = {
+    "exact": "exact, from the model's structure",
+    "exact conditional means, outer Monte Carlo": (
+        "exact conditional means averaged over Monte Carlo draws of the beliefs"
+    ),
+    "nested Monte Carlo": "nested Monte Carlo, with its standard error",
+    "regression": "regression on the sample",
+}
+
+
+def _value_text(row: pd.Series) -> str:
+    method = str(row["method"])
+    value = f"{fmt_num(row['headline'])}"
+    if method != "exact":
+        value += f" (95% interval {fmt_interval(row['headline_low'], row['headline_high'])})"
+    return value
 
 
 def value_of_information_sentences(
     voi: pd.DataFrame, ranking: pd.DataFrame, reason: str = ""
 ) -> list[str]:
-    """EVPI, the beliefs most worth resolving, the best group and the negligible beliefs.
+    """EVPI, the beliefs most worth learning, the groups and the beliefs worth nothing.
+
+    Every number is a headline value of the table (``headline`` and its method: exact where
+    the engine applies, else nested Monte Carlo, else regression), and only ``resolved``
+    values are ranked or called the most valuable.
 
     Parameters
     ----------
     voi
-        ``value_of_information.csv`` (``value, ci_low, ci_high`` and, where the exact engine
-        applies, ``value_exact, se_exact``).
+        ``value_of_information.csv`` with its headline columns.
     ranking
         ``ranking.csv`` (for the winner and its mean).
     reason
@@ -48,181 +62,143 @@ def value_of_information_sentences(
     list of str
         Sentences in reading order.
     """
-    exact = has_exact(voi, "value_exact")
     win = winner(ranking)
     row = ranking.loc[ranking["intervention"] == win].iloc[0]
     win_mean = float(row["mean_exact"] if has_exact(ranking, "mean_exact") else row["mean"])
     evpi_row = voi.loc[voi["kind"] == "evpi"].iloc[0]
-    if exact:
-        evpi = float(evpi_row["value_exact"])
-        evpi_text = (
-            f"{fmt_num(evpi)} (exact conditional means; ± {fmt_num(Z95 * evpi_row['se_exact'])} "
-            "from the Monte Carlo average over them)"
-        )
-    else:
-        evpi = float(evpi_row["value"])
-        evpi_text = (
-            f"{fmt_num(evpi)} (95% MC CI {fmt_interval(evpi_row['ci_low'], evpi_row['ci_high'])})"
-        )
+    evpi = float(evpi_row["headline"])
     first = (
-        f"The EVPI, the expected loss of committing now to {label(win)} rather than always "
-        f"picking the per-draw best, is {evpi_text}"
+        "The value of perfect information (EVPI: the expected gain from learning every belief "
+        f"before choosing, rather than choosing {display(win)} now) is {_value_text(evpi_row)}"
     )
-    first += f", {fmt_pct(evpi / abs(win_mean))} of its mean marginal value." if win_mean else "."
+    first += f", {fmt_pct(evpi / abs(win_mean))} of {display(win)}'s mean." if win_mean else "."
     sentences = [first]
+    if not bool(evpi_row["resolved"]):
+        sentences.append(f"It cannot be trusted at this sample size: {evpi_row['flag']}.")
     if evpi <= 0:
         sentences.append("No uncertainty here can change the choice: EVPI is zero.")
         return sentences
     params = voi.loc[voi["kind"] == "parameter"]
-    groups = voi.loc[voi["kind"] == "group"]
-    key = "value_exact" if exact else "value"
-    params = params.sort_values(key, ascending=False, kind="stable")
-    groups = groups.sort_values(key, ascending=False, kind="stable")
-    if exact:
-        useful = params.loc[params[key] >= NEGLIGIBLE_SHARE * evpi]
-    else:
-        useful = params.loc[[not evppi_is_zero(r) for _, r in params.iterrows()]]
-    if len(useful):
+    resolved = params.loc[params["resolved"].astype(bool) & (params["headline"] > 0)]
+    resolved = resolved.sort_values("headline", ascending=False, kind="stable")
+    unresolved = params.loc[~params["resolved"].astype(bool)]
+    if len(resolved):
         parts = [
-            f"{symbol(r['name'])} ({fmt_pct(r[key] / evpi)} of EVPI)"
-            for _, r in useful.head(3).iterrows()
+            f"{display(r['name'])} ({fmt_pct(r['headline'] / evpi)} of EVPI)"
+            for _, r in resolved.head(3).iterrows()
         ]
-        sentences.append("The single beliefs most worth resolving are " + join(parts) + ".")
+        sentences.append("The single beliefs most worth learning are " + join(parts) + ".")
     else:
         sentences.append(
-            "No single parameter has an EVPPI distinguishable from zero: only learning several "
-            "together would change the choice."
+            "No single belief has a value of information resolved above zero at this sample size."
         )
-    if len(groups):
-        g = groups.iloc[0]
+    if len(unresolved):
         sentences.append(
-            f"Of the parameter groups, {g['name']} is worth most: {fmt_num(g[key])} "
-            f"({fmt_pct(g[key] / evpi)} of EVPI)."
+            f"For {join([display(n) for n in unresolved['name']])} the estimate is not "
+            "resolved (its interval reaches 0 or is much wider than the value), so they are "
+            "not ranked."
         )
-    if exact:
-        zero = [symbol(n) for n, v in zip(params["name"], params[key], strict=True) if v <= 0]
-        small = [
-            symbol(n)
-            for n, v in zip(params["name"], params[key], strict=True)
-            if 0 < v < NEGLIGIBLE_SHARE * evpi
-        ]
-        if zero:
-            sentences.append(
-                f"Learning {join(zero)} alone would never change the choice (EVPPI exactly 0)."
-            )
-        if small:
-            sentences.append(
-                f"Learning {join(small)} alone is worth less than {100 * NEGLIGIBLE_SHARE:g}% "
-                "of EVPI."
-            )
+    zero = [
+        display(r["name"])
+        for _, r in params.iterrows()
+        if str(r["method"]) == "exact" and r["headline"] <= 0
+    ]
+    if zero:
         sentences.append(
-            "Single-parameter EVPPIs are exact, from the model's structure; group EVPPIs and "
-            "EVPI have exact conditional means averaged over Monte Carlo draws. The regression "
-            "estimates from the sample stand beside them in the table."
+            f"Learning {join(zero)} alone would never change the choice (value of "
+            "information exactly 0)."
         )
-    else:
-        negligible = [symbol(r["name"]) for _, r in params.iterrows() if evppi_is_zero(r)]
-        if negligible:
-            sentences.append(
-                f"For {join(negligible)}, the 95% interval of the EVPPI reaches zero: learning "
-                "any of them alone may be worth nothing."
-            )
-        sentences.append(
-            "These are regression estimates from the sample with 95% intervals (see the README "
-            "for their measured coverage)"
-            + (f"; exact values are not available because {reason}." if reason else ".")
-        )
+    sentences.extend(_group_sentences(voi.loc[voi["kind"] == "group"], evpi))
+    methods = [m for m in METHOD_TEXT if m in set(voi["method"].astype(str))]
+    sentences.append(
+        "Methods: "
+        + "; ".join(f"{_kinds(voi, m)} by {METHOD_TEXT[m]}" for m in methods)
+        + (f". Exact values are not available because {reason}." if reason else ".")
+    )
     return sentences
+
+
+def _kinds(voi: pd.DataFrame, method: str) -> str:
+    kinds = list(dict.fromkeys(voi.loc[voi["method"].astype(str) == method, "kind"]))
+    names = {"evpi": "EVPI", "parameter": "single beliefs", "group": "groups"}
+    return join([names[k] for k in kinds])
+
+
+def _group_sentences(groups: pd.DataFrame, evpi: float) -> list[str]:
+    """Name the group worth most, only if its interval separates it from the next."""
+    if groups.empty:
+        return []
+    ordered = groups.sort_values("headline", ascending=False, kind="stable")
+    top = ordered.iloc[0]
+    if len(ordered) == 1:
+        return [f"The group {display(top['name'])} is worth {_value_text(top)}."]
+    second = ordered.iloc[1]
+    separated = bool(top["resolved"]) and float(top["headline_low"]) > float(
+        second["headline_high"]
+    )
+    if separated:
+        return [
+            f"Of the groups of beliefs, {display(top['name'])} is worth most: "
+            f"{_value_text(top)}, {fmt_pct(top['headline'] / evpi)} of EVPI, ahead of "
+            f"{display(second['name'])} ({fmt_num(second['headline'])}) beyond the estimates' "
+            "error."
+        ]
+    return [
+        f"The groups {display(top['name'])} ({fmt_num(top['headline'])}) and "
+        f"{display(second['name'])} ({fmt_num(second['headline'])}) lead, but their intervals "
+        "overlap: this sample does not say which is worth more."
+    ]
 
 
 # ----------------------------------------------------------------------------- switching
 
 
-def switching_sentences(
-    switching: pd.DataFrame, voi: pd.DataFrame | None = None, limit: int = 6
-) -> list[str]:
-    """Where, along single parameters, the best intervention by conditional mean changes.
+def switching_sentences(switching: pd.DataFrame, voi: pd.DataFrame | None = None) -> list[str]:
+    """Say how many switching values there are, along which beliefs, by which method.
 
     Parameters
     ----------
     switching
-        ``switching.csv`` (``method`` ``exact`` and/or ``monte carlo`` rows).
+        ``switching.csv`` (``method`` ``exact`` or ``monte carlo`` rows).
     voi
-        ``value_of_information.csv``: when given, switches are listed in decreasing order of
-        the parameter's EVPPI, and switches along parameters worth less than
-        :data:`NEGLIGIBLE_SHARE` of EVPI are only counted.
-    limit
-        Most switches named per method.
+        ``value_of_information.csv``: beliefs worth less than :data:`NEGLIGIBLE_SHARE` of
+        EVPI (by headline value) are counted apart.
 
     Returns
     -------
     list of str
-        One sentence per method with switches, or one saying there are none.
+        One or two sentences; the switching-values table lists every switch.
     """
-    method = (
-        switching["method"]
-        if "method" in switching
-        else pd.Series("monte carlo", index=switching.index)
-    )
-    worth: dict[str, float] = {}
-    evpi = math.nan
-    if voi is not None:
-        key = "value_exact" if has_exact(voi, "value_exact") else "value"
-        worth = dict(zip(voi["name"], voi[key], strict=True))
-        evpi = float(voi.loc[voi["kind"] == "evpi", key].iloc[0])
-    sentences = []
-    for kind, intro in (
-        (
-            "exact",
-            "Exactly, from the model's structure, the best intervention by conditional mean "
-            "changes where ",
-        ),
-        ("monte carlo", "In the sample, the best intervention by conditional mean changes where "),
-    ):
-        rows = switching.loc[method == kind]
-        if rows.empty:
-            continue
-        minor = 0
-        if worth:
-            order = rows["parameter"].map(worth).fillna(0.0)
-            rows = rows.assign(_worth=order).sort_values("_worth", ascending=False, kind="stable")
-            small = rows["_worth"] < NEGLIGIBLE_SHARE * evpi
-            minor = int(small.sum())
-            rows = rows.loc[~small]
-        parts = []
-        for _, r in rows.head(limit).iterrows():
-            text = (
-                f"{symbol(r['parameter'])} passes {fmt_num(r['switch_value'])} (prior quantile "
-                f"{fmt_pct(r['switch_quantile'])}): {label(r['from'])} → {label(r['to'])}"
-            )
-            if kind == "monte carlo":
-                text += (
-                    f", somewhere between quantiles {fmt_pct(r['bracket_low'])} and "
-                    f"{fmt_pct(r['bracket_high'])}"
-                )
-            parts.append(text)
-        notes = []
-        if len(rows) > limit:
-            notes.append(f"{len(rows) - limit} more in switching.csv")
-        if minor:
-            notes.append(
-                f"{minor} more along parameters worth less than {100 * NEGLIGIBLE_SHARE:g}% of "
-                "EVPI"
-            )
-        more = f" ({'; '.join(notes)})" if notes else ""
-        if parts:
-            sentences.append(intro + "; ".join(parts) + more + ".")
-        else:
-            sentences.append(
-                f"{intro.rstrip()} only along parameters worth less than "
-                f"{100 * NEGLIGIBLE_SHARE:g}% of EVPI{more}."
-            )
-    if not sentences:
-        sentences.append(
-            "Along no single parameter does the intervention with the highest conditional "
-            "mean change by more than the Monte Carlo noise."
+    if switching.empty:
+        return [
+            "Along no single belief does the intervention with the highest conditional mean "
+            "change: each matters only together with others."
+        ]
+    exact = bool((switching["method"] == "exact").all())
+    beliefs = list(dict.fromkeys(switching["parameter"]))
+    text = (
+        f"Along {len(beliefs)} single belief{'s' if len(beliefs) != 1 else ''} the "
+        f"intervention with the highest conditional mean changes ({len(switching)} switching "
+        f"value{'s' if len(switching) != 1 else ''}, "
+        + (
+            "exact, from the model's structure"
+            if exact
+            else "from the sample: each lies between the quantiles bracketing it"
         )
-    return sentences
+        + "); the table lists them, beliefs most worth learning first."
+    )
+    out = [text]
+    if voi is not None:
+        worth = dict(zip(voi["name"], voi["headline"], strict=True))
+        evpi = float(voi.loc[voi["kind"] == "evpi", "headline"].iloc[0])
+        minor = [b for b in beliefs if worth.get(b, 0.0) < NEGLIGIBLE_SHARE * evpi]
+        if minor:
+            out.append(
+                f"{len(minor)} of them lie along beliefs worth less than "
+                f"{100 * NEGLIGIBLE_SHARE:g}% of the value of perfect information: "
+                f"{join([display(b) for b in minor])}."
+            )
+    return out
 
 
 # ----------------------------------------------------------------------------- PRIM
@@ -249,20 +225,20 @@ def scenario_sentences(boxes: pd.DataFrame, threshold: float) -> list[str]:
         first = box.iloc[0]
         if first["density"] < threshold:
             sentences.append(
-                f"No region found where {label(intervention)} is reliably best: the best box "
+                f"No region found where {display(intervention)} is reliably best: the best box "
                 f"PRIM found has density {fmt_pct(first['density'])}, below the required "
                 f"{fmt_pct(threshold)}."
             )
             continue
         limits = [
-            f"{symbol(r['parameter'])} in [{fmt_num(r['low'])}, {fmt_num(r['high'])}]"
+            f"{display(r['parameter'])} in [{fmt_num(r['low'])}, {fmt_num(r['high'])}]"
             for _, r in box.iterrows()
             if isinstance(r["parameter"], str)
         ]
         where = f"with {'; '.join(limits)}" if limits else "over the whole prior"
         sentences.append(
-            f"{label(intervention)} is the per-draw best in {fmt_pct(first['density'])} of draws "
-            f"{where}; that region holds {fmt_pct(first['coverage'])} of all draws where it "
+            f"{display(intervention)} is the per-draw best in {fmt_pct(first['density'])} of "
+            f"draws {where}; that region holds {fmt_pct(first['coverage'])} of all draws where it "
             "is best."
         )
     return sentences

@@ -14,13 +14,12 @@ import numpy as np
 import pandas as pd
 
 from agi_interventions.narrative.common import has_exact, join, winner
-from agi_interventions.parameters import ALIGNMENT_CHANNELS, label
+from agi_interventions.parameters import ALIGNMENT_CHANNELS, display, label
 from agi_interventions.report.formatting import fmt_count, fmt_interval, fmt_num, fmt_pct
 
 
 def _name(row: pd.Series) -> str:
-    text = row.get("label")
-    return text if isinstance(text, str) and text else label(str(row["intervention"]))
+    return display(str(row["intervention"]))
 
 
 def _pair(pairwise: pd.DataFrame | None, first: str, second: str) -> pd.Series | None:
@@ -50,14 +49,18 @@ def headline_title(ranking: pd.DataFrame) -> str:
 
 
 def headline_sentences(ranking: pd.DataFrame, pairwise: pd.DataFrame | None) -> list[str]:
-    """State the winner by mean, its lead over the runner-up and its probability of being best.
+    """Give the order of the interventions by mean, in the sample, by P(best), by median.
+
+    The order is decided by exact means where the ranking table has them, and every number
+    quoted for that order is exact; sample means are quoted only as the sample's, with their
+    intervals (a dagger-flagged interval is said to be unreliable).
 
     Parameters
     ----------
     ranking
         ``ranking.csv`` (any row order); ``mean_exact`` is used where present.
     pairwise
-        ``pairwise.csv``; its paired differences give the interval of the lead.
+        ``pairwise.csv``; its paired differences give the interval of the lead in the sample.
 
     Returns
     -------
@@ -71,9 +74,8 @@ def headline_sentences(ranking: pd.DataFrame, pairwise: pd.DataFrame | None) -> 
     r = ranking.sort_values(key, ascending=False, kind="stable").reset_index(drop=True)
     w = r.iloc[0]
     win = _name(w)
-    mean_ci = fmt_interval(w["mean_ci_low"], w["mean_ci_high"])
     if len(r) == 1:
-        return [f"Only {win} was evaluated: mean marginal value {fmt_num(w['mean'])} ({mean_ci})."]
+        return [f"Only {win} was evaluated: mean marginal value {fmt_num(w[key])}."]
     ru = r.iloc[1]
     run = _name(ru)
     if is_tie(ranking):
@@ -81,48 +83,48 @@ def headline_sentences(ranking: pd.DataFrame, pairwise: pd.DataFrame | None) -> 
             f"The interventions are tied: {win} and {run} have the same mean marginal value, "
             f"{fmt_num(w[key])}, so the ranking cannot favour either."
         ]
-    out = [
-        f"{win} has the highest mean marginal value, {fmt_num(w['mean'])} (95% MC CI "
-        f"{mean_ci}), ahead of the runner-up {run} at {fmt_num(ru['mean'])} "
-        f"({fmt_interval(ru['mean_ci_low'], ru['mean_ci_high'])})."
-    ]
+    out = []
     if exact:
         out.append(
-            f"From the model's structure the exact means are {fmt_num(w['mean_exact'])} for "
-            f"{win} and {fmt_num(ru['mean_exact'])} for {run}."
+            f"By exact mean, {win} ({fmt_num(w['mean_exact'])}) leads {run} "
+            f"({fmt_num(ru['mean_exact'])})."
+        )
+        sample = (
+            f"In this sample the means are {fmt_num(w['mean'])} for {win} and "
+            f"{fmt_num(ru['mean'])} for {run}"
         )
         if w["mean"] < ru["mean"]:
-            out.append(
-                f"In this sample {run}'s mean is the higher one: Monte Carlo noise, which the "
-                "exact means remove."
+            sample += (
+                ": the sample orders them the other way, Monte Carlo noise the exact means remove"
             )
-    ratio = ""
-    if w[key] > 0 and ru[key] > 0:
-        which = "exact mean" if exact else "mean"
-        ratio = f"; {win}'s {which} is {fmt_num(w[key] / ru[key])} times {run}'s"
-    pair = _pair(pairwise, w["intervention"], ru["intervention"])
-    if pair is not None and math.isfinite(float(pair.get("mean_difference_ci_low", np.nan))):
-        low, high = pair["mean_difference_ci_low"], pair["mean_difference_ci_high"]
-        verdict = (
-            "the interval excludes zero, so the order of the two means is not Monte Carlo noise"
-            if low > 0 or high < 0
-            else "the interval includes zero, so this sample alone cannot tell the two means apart"
-        )
-        out.append(
-            f"The lead in this sample is {fmt_num(pair['mean_difference'])} (95% MC CI of the "
-            f"paired difference {fmt_interval(low, high)}){ratio}; {verdict}."
-        )
+        out.append(sample + ".")
     else:
-        overlap = w["mean_ci_low"] <= ru["mean_ci_high"]
-        verdict = (
-            "the two means' 95% MC intervals overlap, so this sample may not separate them"
-            if overlap
-            else "the two means' 95% MC intervals do not overlap"
+        out.append(
+            f"By mean in the sample, {win} ({fmt_num(w['mean'])}, 95% interval "
+            f"{fmt_interval(w['mean_ci_low'], w['mean_ci_high'])}) leads {run} "
+            f"({fmt_num(ru['mean'])}, {fmt_interval(ru['mean_ci_low'], ru['mean_ci_high'])})."
         )
-        out.append(f"The lead is {fmt_num(w['mean'] - ru['mean'])}{ratio}; {verdict}.")
+        pair = _pair(pairwise, w["intervention"], ru["intervention"])
+        if pair is not None:
+            flag = pair.get("mean_difference_flag")
+            low, high = pair["mean_difference_ci_low"], pair["mean_difference_ci_high"]
+            if isinstance(flag, str) and flag and flag != "nan":
+                verdict = (
+                    "but the draws' tails are too heavy for its interval to hold, so the sample "
+                    "cannot be said to order them"
+                )
+            elif low > 0 or high < 0:
+                verdict = "the interval excludes zero: the order is beyond Monte Carlo error"
+            else:
+                verdict = "the interval includes zero: this sample cannot order the two means"
+            out.append(
+                f"The paired difference is {fmt_num(pair['mean_difference'])} (95% interval "
+                f"{fmt_interval(low, high)}); {verdict}."
+            )
     out.append(
         f"{win} is the best of the {len(r)} interventions in {fmt_pct(w['p_best'])} of prior "
-        f"draws (95% MC CI {fmt_interval(w['p_best_ci_low'], w['p_best_ci_high'], percent=True)})."
+        f"draws (95% interval "
+        f"{fmt_interval(w['p_best_ci_low'], w['p_best_ci_high'], percent=True)})."
     )
     likely = r.loc[r["p_best"].idxmax()]
     if likely["intervention"] != w["intervention"]:
@@ -199,9 +201,18 @@ def diagnostics_sentences(
             "This worldview's priors describe the rest of the world (the rest_of_world "
             "variant), so every draw is consistent by construction."
         )
+    if not inc.empty and "inconsistent_share_of_mean" in ranking and int(inc["count"].iloc[0]):
+        parts = [
+            f"{display(o)} {fmt_pct(s)}"
+            for o, s in zip(
+                ranking["intervention"], ranking["inconsistent_share_of_mean"], strict=True
+            )
+        ]
+        sentences.append(f"Their share of each mean: {join(parts)}.")
     sentences.append(
-        "Nothing was dropped for being inconsistent: such samples are counted here and kept "
-        "in every result."
+        "Nothing was dropped for being inconsistent: such draws are counted here and kept in "
+        "every result; the decision card gives the answer among possible populations beside "
+        "the full one where they matter."
     )
     nonfinite = d.loc[d["check"].astype(str).str.startswith("nonfinite:")]
     bad = nonfinite.loc[nonfinite["count"] > 0]

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 
 from agi_interventions.narrative.common import has_exact, join
-from agi_interventions.parameters import OUTPUTS, label, symbol
+from agi_interventions.parameters import OUTPUTS, display, indicator_name, label, symbol
 from agi_interventions.report.formatting import fmt_num, fmt_pct
 from agi_interventions.sensitivity import flag_indices
 
@@ -78,8 +78,8 @@ def sobol_sentences(sobol: pd.DataFrame, top: int = 3) -> list[str]:
             )
             if flagged:
                 text += (
-                    f" {flagged} Monte Carlo estimate(s) in the table lie outside [0, 1] or "
-                    "have ST below S1 (flagged): sampling noise, not findings."
+                    f" {flagged} Monte Carlo estimate(s) in the table are flagged (outside "
+                    "[0, 1], ST below S1, or heavy tails): sampling noise, not findings."
                 )
             out.append(text)
             continue
@@ -94,8 +94,8 @@ def sobol_sentences(sobol: pd.DataFrame, top: int = 3) -> list[str]:
         s1_sum = float(s1.sum())
         if flagged:
             text += (
-                f"{flagged} estimate(s) lie outside [0, 1] or have ST below S1 (flagged in the "
-                "table): sampling noise, not findings."
+                f"{flagged} estimate(s) are flagged in the table (outside [0, 1], ST below S1, "
+                "or heavy tails): sampling noise, not findings."
             )
         elif 0.0 <= s1_sum <= 1.0:
             text += f"First-order indices sum to {fmt_num(s1_sum, 2)}"
@@ -114,25 +114,97 @@ def sobol_sentences(sobol: pd.DataFrame, top: int = 3) -> list[str]:
     return out
 
 
-def decision_sobol_outputs_sentence(winner: str) -> str:
-    """Name the outputs of the decision-focused Sobol analysis.
+#: A parameter "dominates the spread" of the values when its ST reaches this for every
+#: intervention ...
+SCALE_ST = 0.3
+#: ... while its ST on every relative difference stays below this.
+CHOICE_ST = 0.05
+
+
+def _top_drivers(sobol_decision: pd.DataFrame, output: str, top: int = 3) -> list[str]:
+    sub = sobol_decision.loc[sobol_decision["output"] == output]
+    flags = sub["flag"].fillna("") if "flag" in sub else pd.Series("", index=sub.index)
+    sub = sub.loc[(flags == "") & sub["ST"].notna()]
+    lead = sub.sort_values("ST", ascending=False, kind="stable").head(top)
+    return [
+        f"{display(p)} (ST {fmt_num(st, 2)} ± {fmt_num(c, 2)})"
+        for p, st, c in zip(lead["parameter"], lead["ST"], lead["ST_conf"], strict=True)
+        if st > 0
+    ]
+
+
+def choice_sentences(
+    sobol_decision: pd.DataFrame,
+    sobol: pd.DataFrame,
+    voi: pd.DataFrame | None,
+    winner: str,
+    runner_up: str,
+) -> list[str]:
+    """Say what moves the choice, by indices of the choice itself, and what only scales it.
 
     Parameters
     ----------
-    winner
-        The winner by mean, as an intervention name (``a_V``, ...; see
-        :func:`agi_interventions.narrative.common.winner`).
+    sobol_decision
+        ``sobol_decision.csv``: the winner indicator and the relative differences.
+    sobol
+        ``sobol.csv``: the raw values (exact ST where the engine gives it).
+    voi
+        ``value_of_information.csv`` (headline values), or None.
+    winner, runner_up
+        The winner by mean and the runner-up.
 
     Returns
     -------
-    str
-        The sentence naming the pairwise differences and the ``best_is_<winner>`` indicator.
+    list of str
+        The drivers of the winner indicator, of the winner-vs-runner-up relative difference,
+        and, for each parameter that dominates the spread of every value but not the choice, a
+        sentence saying so.
     """
-    return (
-        "Outputs: the pairwise differences of marginal values, and "
-        f"{'best_is_' + winner}, the indicator that the winner by mean ({winner}) is the "
-        "per-draw best."
+    out = []
+    indicator = indicator_name(winner)
+    drivers = _top_drivers(sobol_decision, indicator)
+    if drivers:
+        out.append(
+            f"Whether {display(winner)} is the per-draw best depends most on {join(drivers)} "
+            "(Sobol total indices of that yes/no indicator, Monte Carlo)."
+        )
+    pair = [o for o in sobol_decision["output"].unique() if o.startswith("rel:")]
+    relative = next(
+        (
+            o
+            for o in pair
+            if {o[4:].partition("-")[0], o[4:].partition("-")[2]} == {winner, runner_up}
+        ),
+        None,
     )
+    if relative is not None:
+        drivers = _top_drivers(sobol_decision, relative)
+        if drivers:
+            out.append(
+                f"How far apart {display(winner)} and {display(runner_up)} are, relative to "
+                f"their size, depends most on {join(drivers)}."
+            )
+    exact = "ST_exact" in sobol and sobol["ST_exact"].notna().all()
+    st = sobol.assign(value=sobol["ST_exact"] if exact else sobol["ST"])
+    by_parameter = st.groupby("parameter")["value"].min()
+    rel = sobol_decision.loc[sobol_decision["output"].isin(pair)]
+    rel_st = rel.groupby("parameter")["ST"].max()
+    worth = {} if voi is None else dict(zip(voi["name"], voi["headline"], strict=True))
+    for parameter, least in by_parameter.items():
+        if least < SCALE_ST or rel_st.get(parameter, 1.0) >= CHOICE_ST:
+            continue
+        highest = float(st.loc[st["parameter"] == parameter, "value"].max())
+        value = worth.get(parameter)
+        evppi = f"; learning it is worth {fmt_num(value)}" if value is not None else ""
+        share = max(float(rel_st.get(parameter, 0.0)), 0.0)
+        share_text = "less than 0.1%" if share < 0.001 else f"at most {fmt_pct(share, 2)}"
+        out.append(
+            f"{display(parameter)} drives the spread of every marginal value (ST "
+            f"{fmt_num(least, 2)} to {fmt_num(highest, 2)}{', exact' if exact else ''}) but "
+            f"not the choice: it scales all three alike, and it explains {share_text} of the "
+            f"variance of their relative differences{evppi}."
+        )
+    return out
 
 
 # ----------------------------------------------------------------------------- robustness

@@ -1,8 +1,9 @@
 """Sentences of "Does the model's structure decide it?": the structure switches' role.
 
-For each switched variant (``structure.csv``): the winner where it holds and where it does
-not, the value of learning which structure holds (its EVPPI, exact where the engine gives
-it) and its Sobol indices for the choice. Every number comes from the tables.
+For each discrete structural input (``structure.csv``: a variant's switch, the bargaining
+theory): the winner for each of its values, the value of learning which holds (headline
+value of information) and its Sobol indices for the choice. Every number comes from the
+tables.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import pandas as pd
 from agi_interventions.narrative.common import has_exact
 from agi_interventions.parameters import indicator_name, label
 from agi_interventions.report.formatting import fmt_num, fmt_pct
+from agi_interventions.structure import THEORY_INPUT
 
 
 def _winner_text(rows: pd.DataFrame) -> tuple[str, str]:
@@ -26,6 +28,11 @@ def _winner_text(rows: pd.DataFrame) -> tuple[str, str]:
     return winner, f"{label(winner)} ({which} {fmt_num(mean)}, P(best) {fmt_pct(row['p_best'])})"
 
 
+def _input_text(name: str) -> str:
+    """How a discrete structural input is named: a variant, or the bargaining theory."""
+    return "the bargaining theory" if name == THEORY_INPUT else f"the {name} variant"
+
+
 def structure_sentences(
     structure: pd.DataFrame,
     always: list[str],
@@ -33,17 +40,18 @@ def structure_sentences(
     sobol_decision: pd.DataFrame | None = None,
     winner: str | None = None,
 ) -> list[str]:
-    """Say whether the model's structure decides the choice, variant by variant.
+    """Say whether the model's structure decides the choice, input by input.
 
     Parameters
     ----------
     structure
-        ``structure.csv``: the ranking where each switched variant holds and where not.
+        ``structure.csv``: the ranking for each value of each discrete structural input (a
+        switch: whether its variant holds; the bargaining theory: each theory).
     always
         Variants that always hold in this worldview.
     voi
-        ``value_of_information.csv`` (with ``value_exact`` where the engine applies), or
-        None without the decision analysis.
+        ``value_of_information.csv`` (headline values), or None without the decision
+        analysis.
     sobol_decision
         ``sobol_decision.csv``, or None.
     winner
@@ -66,75 +74,77 @@ def structure_sentences(
             out.append("This worldview states no structural uncertainty.")
         return out
     decisive = []
-    for variant, rows in structure.groupby("variant", sort=False):
-        probability = float(rows["probability"].iloc[0])
-        on, off = rows.loc[rows["holds"].astype(bool)], rows.loc[~rows["holds"].astype(bool)]
-        if on.empty or off.empty:
+    for name, rows in structure.groupby("input", sort=False):
+        states = list(dict.fromkeys(rows["state"]))
+        texts, winners = [], []
+        for state in states:
+            win, text = _winner_text(rows.loc[rows["state"] == state])
+            probability = float(rows.loc[rows["state"] == state, "probability"].iloc[0])
+            winners.append(win)
+            texts.append(f"where {_state_text(name, state)} (probability {probability:g}), {text}")
+        if len(set(winners)) > 1:
+            decisive.append(_input_text(name))
             out.append(
-                f"The {variant} variant holds with probability {fmt_num(probability)}, but "
-                "the sample has too few draws on one side to compare."
-            )
-            continue
-        win_on, text_on = _winner_text(on)
-        win_off, text_off = _winner_text(off)
-        if win_on != win_off:
-            decisive.append(variant)
-            out.append(
-                f"The {variant} variant holds with probability {fmt_num(probability)} here. "
-                f"Where it holds, {text_on} is best; where it does not, {text_off} is."
+                f"The best intervention depends on {_input_text(name)}: " + "; ".join(texts) + "."
             )
         else:
             out.append(
-                f"The {variant} variant holds with probability {fmt_num(probability)} here; "
-                f"{label(win_on)} is best either way: where it holds, {text_on}; where it "
-                f"does not, {text_off}."
+                f"{label(winners[0])} is best whatever {_input_text(name)}: "
+                + "; ".join(texts)
+                + "."
             )
-        out.extend(_value_sentence(variant, voi))
-        out.extend(_sobol_sentence(variant, sobol_decision, winner))
-    if decisive:
-        out.insert(
-            1 if always else 0,
-            f"The model's structure decides the choice: the best intervention depends on "
-            f"whether {' and '.join(decisive)} "
-            f"hold{'s' if len(decisive) == 1 else ''}.",
-        )
-    else:
-        out.insert(
-            1 if always else 0,
-            "The model's structure does not decide the choice: the same intervention is best "
-            "whether or not each variant holds.",
-        )
+        out.extend(_value_sentence(name, voi))
+        out.extend(_sobol_sentence(name, sobol_decision, winner))
+    lead = (
+        f"The model's structure decides the choice: the best intervention depends on "
+        f"{' and '.join(decisive)}."
+        if decisive
+        else "The model's structure does not decide the choice: the same intervention is best "
+        "whatever the structure."
+    )
+    out.insert(1 if always else 0, lead)
     return out
 
 
-def _value_sentence(variant: str, voi: pd.DataFrame | None) -> list[str]:
+def _state_text(name: str, state: str) -> str:
+    if name == THEORY_INPUT:
+        return f"the theory is {state}"
+    return f"it {state}"
+
+
+def _value_sentence(name: str, voi: pd.DataFrame | None) -> list[str]:
     if voi is None or voi.empty:
         return []
-    row = voi.loc[(voi["kind"] == "parameter") & (voi["name"] == variant)]
+    row = voi.loc[(voi["kind"] == "parameter") & (voi["name"] == name)]
     evpi = voi.loc[voi["kind"] == "evpi"]
     if row.empty or evpi.empty:
         return []
-    exact = has_exact(voi, "value_exact") and math.isfinite(float(row["value_exact"].iloc[0]))
-    value = float(row["value_exact" if exact else "value"].iloc[0])
-    total = float(evpi["value_exact" if exact else "value"].iloc[0])
-    how = "exactly" if exact else "by the regression estimate"
+    r = row.iloc[0]
+    value, total = float(r["headline"]), float(evpi["headline"].iloc[0])
+    method = str(r["method"])
+    if not bool(r["resolved"]):
+        return [
+            f"The value of learning {_input_text(name)} is not resolved at this sample size "
+            f"({fmt_num(value)}, 95% interval {fmt_num(r['headline_low'])} to "
+            f"{fmt_num(r['headline_high'])}, {method})."
+        ]
     if value <= 0.0:
         return [
-            f"Learning whether {variant} holds is worth nothing for this choice (its value of "
-            f"information is {'exactly ' if exact else ''}0)."
+            f"Learning {_input_text(name)} is worth nothing for this choice (its value of "
+            f"information is 0, {method})."
         ]
     share = f" ({fmt_pct(value / total)} of the value of perfect information)" if total else ""
-    return [f"Learning whether {variant} holds is worth {fmt_num(value)} {how}{share}."]
+    return [f"Learning {_input_text(name)} is worth {fmt_num(value)}{share}, {method}."]
 
 
 def _sobol_sentence(
-    variant: str, sobol_decision: pd.DataFrame | None, winner: str | None
+    name: str, sobol_decision: pd.DataFrame | None, winner: str | None
 ) -> list[str]:
     if sobol_decision is None or sobol_decision.empty or winner is None:
         return []
     output = indicator_name(winner)
     row = sobol_decision.loc[
-        (sobol_decision["output"] == output) & (sobol_decision["parameter"] == variant)
+        (sobol_decision["output"] == output) & (sobol_decision["parameter"] == name)
     ]
     if row.empty:
         return []
@@ -145,7 +155,7 @@ def _sobol_sentence(
         return []
     which = "exact " if exact else ""
     return [
-        f"Of the variance of the indicator that {label(winner)} is the per-draw best, the "
-        f"switch explains {fmt_pct(max(s1, 0.0))} alone and {fmt_pct(max(st, 0.0))} with its "
-        f"interactions ({which}S1 and ST)."
+        f"Of the variance of the indicator that {label(winner)} is the per-draw best, "
+        f"{_input_text(name)} explains {fmt_pct(max(s1, 0.0))} alone and "
+        f"{fmt_pct(max(st, 0.0))} with its interactions ({which}S1 and ST)."
     ]

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 #: File names (without .png) of the core figures and of the decision-analysis figures.
 FIGURE_SETS: dict[str, tuple[str, ...]] = {
-    "core": ("marginal_values", "p_best", "sobol", "alignment_channels"),
+    "core": ("marginal_values", "p_best", "sobol", "alignment_channels", "priors", "risk"),
     "decision": ("sobol_decision", "evppi", "switching"),
 }
 FIGURE_NAMES = FIGURE_SETS["core"] + FIGURE_SETS["decision"]
 
 SOBOL_DECISION_CAPTION = (
-    "Sobol indices of the choice: of the pairwise differences of marginal values and of the "
-    "indicator that the winner by mean is the per-draw best (95% bootstrap intervals; "
-    "diamonds: exact values where the model's structure gives them)."
+    "Sobol indices of the choice: of the indicator that the winner by mean is the per-draw "
+    "best and of the relative differences of the marginal values (difference over the sum of "
+    "magnitudes, in which factors common to both cancel); 95% bootstrap intervals."
 )
 
 #: Names of the standard report figures, with their captions.
@@ -32,6 +32,16 @@ FIGURE_CAPTIONS: dict[str, str] = {
         "gives them. An estimate outside the axis range (noisy estimates can leave [0, 1]) is "
         "cut at the edge and its value printed there."
     ),
+    "priors": (
+        "The worldview's prior on each uncertain belief: its density between the 0.5% and 99.5% "
+        "quantiles (log axis where they span over two orders of magnitude), the 5%–95% range "
+        "shaded; a structure switch as the probabilities that its variant does and does not "
+        "hold."
+    ),
+    "risk": (
+        "Each intervention under the risk-attitude rules, scaled by the largest absolute value "
+        "under each rule (1: the best); outlined: the rule's winner."
+    ),
     "alignment_channels": (
         "The three channels of the alignment value. Left: mean with 95% Monte Carlo interval "
         "(linear axis; the channel means add up to the mean alignment value). Right: spread "
@@ -42,11 +52,10 @@ FIGURE_CAPTIONS: dict[str, str] = {
 #: Captions of the decision figures.
 DECISION_FIGURE_CAPTIONS: dict[str, str] = {
     "evppi": (
-        "Expected value of partial perfect information: what learning a parameter (or a group "
-        "of parameters) exactly would be worth, in marginal-value units. Bars and whiskers: the "
-        "regression estimate from the sample and its 95% interval; black diamonds: exact values "
-        "where the model's structure gives them. Dashed line: EVPI, the value of learning "
-        "everything."
+        "Value of information: what learning a belief (or a group of beliefs) exactly before "
+        "choosing would be worth, in marginal-value units, by the method the table names "
+        "(exact, nested Monte Carlo or regression); whiskers: 95% intervals of estimates; pale: "
+        "not resolved. Dashed line: EVPI, the value of learning everything."
     ),
     "switching": (
         "Conditional mean marginal value of each intervention as one parameter moves across "

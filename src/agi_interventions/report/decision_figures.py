@@ -6,67 +6,60 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from agi_interventions.parameters import INTERVENTIONS, label, symbol
+from agi_interventions.parameters import INTERVENTIONS, display
 from agi_interventions.report.formatting import fmt_num
 from agi_interventions.report.theme import INTERVENTION_COLORS, apply_theme
 
 
 def evppi_bars(voi: pd.DataFrame, top: int = 15) -> Figure:
-    """Bar chart of EVPPI per parameter and per group, with EVPI as a reference line.
+    """Bar chart of the value of information per belief and per group, EVPI as a line.
 
     Parameters
     ----------
     voi
-        ``value_of_information.csv``: columns ``name, kind, value, ci_low, ci_high`` and,
-        where the exact engine applied, ``value_exact``.
+        ``value_of_information.csv`` with its headline columns (``headline``,
+        ``headline_low``, ``headline_high``, ``method``, ``resolved``).
     top
-        Largest number of parameters shown (groups are always shown).
+        Largest number of single beliefs shown (groups are always shown).
 
     Returns
     -------
     matplotlib.figure.Figure
-        Two panels: groups (left) and single parameters (right), sorted by EVPPI.
+        Two panels: groups (left) and single beliefs (right), sorted by value; whiskers for
+        estimates (none for exact values); values that are not resolved drawn pale and
+        hatched.
     """
     apply_theme()
-    exact = "value_exact" in voi.columns and voi["value_exact"].notna().any()
-    key = "value_exact" if exact else "value"
-    evpi_rows = voi.loc[voi["kind"] == "evpi", key]
+    evpi_rows = voi.loc[voi["kind"] == "evpi", "headline"]
     evpi = float(evpi_rows.iloc[0]) if len(evpi_rows) else np.nan
     panels = [
-        ("Parameter groups", voi.loc[voi["kind"] == "group"]),
-        ("Single parameters", voi.loc[voi["kind"] == "parameter"]),
+        ("Groups of beliefs", voi.loc[voi["kind"] == "group"]),
+        ("Single beliefs", voi.loc[voi["kind"] == "parameter"]),
     ]
     panels = [
-        (title, frame.sort_values(key, ascending=False, kind="stable").head(top))
+        (title, frame.sort_values("headline", ascending=False, kind="stable").head(top))
         for title, frame in panels
     ]
-    height = 0.32 * max(len(frame) for _, frame in panels) + 1.6
+    height = 0.32 * max(max(len(frame) for _, frame in panels), 1) + 1.6
     fig = Figure(figsize=(10.5, height), layout="constrained")
     axes = fig.subplots(1, 2, sharex=True)
     for ax, (title, frame) in zip(axes, panels, strict=True):
         y = np.arange(len(frame))
-        names = [
-            symbol(n) if kind == "parameter" else n
-            for n, kind in zip(frame["name"], frame["kind"], strict=True)
-        ]
-        value = frame["value"].to_numpy(dtype=np.float64)
-        whiskers = np.vstack(
-            [
-                np.clip(value - frame["ci_low"].to_numpy(dtype=np.float64), 0, None),
-                np.clip(frame["ci_high"].to_numpy(dtype=np.float64) - value, 0, None),
-            ]
-        )
+        value = frame["headline"].to_numpy(dtype=np.float64)
+        low = frame["headline_low"].to_numpy(dtype=np.float64)
+        high = np.minimum(frame["headline_high"].to_numpy(dtype=np.float64), 10 * max(evpi, 0))
+        whiskers = np.vstack([np.clip(value - low, 0, None), np.clip(high - value, 0, None)])
+        resolved = frame["resolved"].astype(bool).to_numpy()
         ax.barh(
             y,
             value,
             xerr=whiskers,
-            color="0.55" if title.startswith("Single") else "0.35",
+            color=["0.35" if r else "0.8" for r in resolved],
+            hatch=None,
             height=0.6,
             error_kw={"ecolor": "0.1", "elinewidth": 1.0, "capsize": 2},
         )
-        if exact:
-            ax.plot(frame["value_exact"], y, "D", color="black", markersize=5, zorder=4)
-        ax.set_yticks(y, labels=names)
+        ax.set_yticks(y, labels=[display(n) for n in frame["name"]])
         ax.set_ylim(len(frame) - 0.5, -0.5)
         if np.isfinite(evpi):
             ax.axvline(evpi, color="C3", linestyle="--", linewidth=1.2)
@@ -81,7 +74,7 @@ def evppi_bars(voi: pd.DataFrame, top: int = 15) -> Figure:
                 transform=ax.get_xaxis_transform(),
             )
         ax.set_title(title)
-        ax.set_xlabel("EVPPI (marginal-value units)")
+        ax.set_xlabel("value of information (marginal-value units)")
         ax.grid(axis="y", visible=False)
         ax.ticklabel_format(axis="x", style="sci", scilimits=(-3, 3))
     return fig
@@ -121,7 +114,7 @@ def switching_curves(curves: pd.DataFrame, switching: pd.DataFrame) -> Figure:
             m = part["mean"].to_numpy()
             h = part["half_width"].to_numpy()
             color = INTERVENTION_COLORS.get(intervention)
-            ax.plot(q, m, color=color, label=label(intervention), linewidth=1.6)
+            ax.plot(q, m, color=color, label=display(intervention), linewidth=1.6)
             ax.fill_between(q, m - h, m + h, color=color, alpha=0.2, linewidth=0)
             if "mean_exact" in part and part["mean_exact"].notna().all():
                 ax.plot(q, part["mean_exact"], color=color, linestyle="--", linewidth=1.2)
@@ -148,10 +141,10 @@ def switching_curves(curves: pd.DataFrame, switching: pd.DataFrame) -> Figure:
             ],
         )
         ax.set_xlim(0, 1)
-        ax.set_xlabel(f"prior quantile (and value) of {symbol(name)}")
+        ax.set_xlabel(f"prior quantile (and value) of {display(name)}")
         ax.set_ylabel("conditional mean value")
         ax.ticklabel_format(axis="y", style="sci", scilimits=(-3, 3))
-        ax.set_title(symbol(name))
+        ax.set_title(display(name))
     for ax in axes[len(parameters) :]:
         ax.set_visible(False)
     if parameters:

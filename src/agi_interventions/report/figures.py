@@ -24,8 +24,8 @@ from agi_interventions.parameters import (
     ALIGNMENT_CHANNELS,
     INTERVENTIONS,
     OUTPUTS,
+    display,
     label,
-    symbol,
 )
 from agi_interventions.report.axes import (
     LINSCALE,
@@ -185,14 +185,14 @@ def sobol_bars(
         ax.axvline(0.0, color="0.4", lw=0.8)
         ax.set_xlabel("Sobol index")
         if sub.empty or sub[["S1", "ST"]].isna().all().all():
-            ax.set_title(wrap(label(output), 48), loc="left")
+            ax.set_title(wrap(display(output), 48), loc="left")
             reason = "no indices" if sub.empty else "indices unavailable (non-finite outputs)"
             ax.text(0.5, 0.5, reason, transform=ax.transAxes, ha="center", va="center")
             ax.set_yticks([])
             continue
         key = "ST_exact" if "ST_exact" in sub and sub["ST_exact"].notna().all() else "ST"
         sub = sub.sort_values(key, ascending=False, na_position="last", kind="stable")
-        ax.set_title(wrap(label(output), 48), loc="left")
+        ax.set_title(wrap(display(output), 48), loc="left")
         sub = sub.iloc[:shown]
         y = np.arange(len(sub))
         for offset, index in ((-0.2, "S1"), (0.2, "ST")):
@@ -217,7 +217,7 @@ def sobol_bars(
                     markersize=4,
                     zorder=4,
                 )
-        ax.set_yticks(y, labels=[symbol(p) for p in sub["parameter"]])
+        ax.set_yticks(y, labels=[display(p) for p in sub["parameter"]])
         ax.set_ylim(len(sub) - 0.5, -0.5)
         ax.grid(axis="y", visible=False)
     fig.legend(
@@ -352,8 +352,115 @@ def figure_png(fig: Figure, dpi: int = DPI) -> bytes:
 
     """
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+    fig.savefig(buffer, format="png", dpi=dpi)  # the constrained layout leaves no overflow
     return buffer.getvalue()
+
+
+def prior_marginals(priors: dict, *, columns: int = 4) -> Figure:
+    """Small multiples of a worldview's prior marginals: densities, and bars for switches.
+
+    Parameters
+    ----------
+    priors
+        Input name to :class:`agi_interventions.priors.Prior` (fixed ones are left out).
+    columns
+        Panels per row.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One panel per uncertain input: the density between its 0.5% and 99.5% quantiles (on
+        a log axis where they span more than two orders of magnitude of one sign), the
+        5%–95% range shaded; a switch's two probabilities as bars.
+    """
+    apply_theme()
+    names = [n for n, p in priors.items() if not p.is_fixed]
+    rows = max(1, math.ceil(len(names) / columns))
+    fig = Figure(figsize=(2.6 * columns, 1.6 * rows + 0.3), layout="constrained")
+    grid = fig.subplots(rows, columns, squeeze=False).ravel()
+    for ax in grid[len(names) :]:
+        fig.delaxes(ax)
+    for ax, name in zip(grid, names, strict=False):
+        prior = priors[name]
+        ax.set_title(display(name), loc="left", fontsize="small")
+        ax.set_yticks([])
+        ax.grid(visible=False)
+        if prior.is_discrete:
+            atoms, probs = prior.atoms()
+            names = ["no", "yes"] if len(atoms) == 2 else [f"{a:g}" for a in atoms]
+            ax.bar(names, probs, color=INTERVENTION_COLORS["a_V"])
+            ax.set_ylim(0, 1)
+            continue
+        low, high = (float(q) for q in prior.quantiles([0.005, 0.995]))
+        q05, q95 = (float(q) for q in prior.quantiles([0.05, 0.95]))
+        log = low > 0 and high / low > 100
+        x = np.geomspace(low, high, 200) if log else np.linspace(low, high, 200)
+        with np.errstate(all="ignore"):
+            density = np.asarray(prior.dist.pdf(x), dtype=np.float64)
+        density = np.where(np.isfinite(density), density, 0.0)
+        if log:  # density of log(x): the shape a log axis shows
+            density = density * x
+            ax.set_xscale("log")
+        ax.plot(x, density, color="0.2", lw=1.0)
+        inside = (x >= q05) & (x <= q95)
+        ax.fill_between(x, 0, density, where=inside, color=INTERVENTION_COLORS["a_V"], alpha=0.35)
+        ax.tick_params(axis="x", labelsize="x-small")
+    fig.suptitle("Prior of each uncertain belief (shaded: 5%–95%)", fontsize="medium")
+    return fig
+
+
+def risk_bars(risk: pd.DataFrame) -> Figure:
+    """Each intervention's value under each risk rule, scaled by the best value of that rule.
+
+    Parameters
+    ----------
+    risk
+        ``risk.csv``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One row per rule and setting; each bar is the value divided by the largest absolute
+        value under that rule (so 1 is the best), the winner's bar outlined.
+    """
+    from agi_interventions.narrative.budget import RISK_RULES, RISK_SETTINGS
+
+    apply_theme()
+    groups = list(risk.groupby(["rule", "setting_value"], sort=False, dropna=False))
+    fig = Figure(figsize=(7.5, 0.42 * len(groups) * 1.3 + 1.4), layout="constrained")
+    ax = fig.subplots()
+    height = 0.8 / len(INTERVENTIONS)
+    labels = []
+    for i, ((rule, setting), sub) in enumerate(groups):
+        by = sub.set_index("intervention")
+        scale = float(np.max(np.abs(by["value"]))) or 1.0
+        name = RISK_RULES.get(rule, rule)
+        if not (isinstance(setting, float) and math.isnan(setting)):
+            name += f" ({RISK_SETTINGS.get(rule, 'setting')} = {setting:g})"
+        labels.append(name)
+        for j, option in enumerate(INTERVENTIONS):
+            if option not in by.index:
+                continue
+            winner = option == sub["winner"].iloc[0]
+            ax.barh(
+                i + (j - 1) * height,
+                by.loc[option, "value"] / scale,
+                height=height,
+                color=INTERVENTION_COLORS[option],
+                edgecolor="black" if winner else "none",
+                linewidth=1.2 if winner else 0,
+            )
+    ax.set_yticks(np.arange(len(groups)), labels=labels)
+    ax.set_ylim(len(groups) - 0.5, -0.5)
+    ax.axvline(0.0, color="0.4", lw=0.8)
+    ax.set_xlabel("value ÷ largest absolute value under the rule (outlined: the rule's winner)")
+    ax.legend(
+        handles=[Patch(color=INTERVENTION_COLORS[o], label=label(o)) for o in INTERVENTIONS],
+        loc="lower right",
+        fontsize="small",
+    )
+    ax.grid(axis="y", visible=False)
+    return fig
 
 
 def report_figures(

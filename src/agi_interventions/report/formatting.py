@@ -100,4 +100,6 @@ def fmt_count(n: Any) -> str:
     value = _as_float(n)
     if value is None or math.isnan(value):
         return "n/a"
+    if math.isinf(value):
+        return "∞" if value > 0 else "-∞"
     return f"{round(value):,}"

@@ -1,8 +1,10 @@
-"""Self-contained HTML report for one worldview.
+"""Self-contained HTML report for one worldview (or the comparison of several).
 
 The page embeds its figures as base64 PNG data URIs and its CSS inline, loads nothing from
-the network and reads offline. Every sentence about results is generated from the numbers in
-the tables passed in (:class:`ReportContext`); the Jinja2 template only lays them out.
+the network and reads offline. Sentences about results come from
+:mod:`agi_interventions.narrative` and tables from :mod:`agi_interventions.report.display`;
+the Jinja2 template only lays them out. The template's fixed prose is limited to section
+titles, the glossary of methods and the short guide to reading the report.
 """
 
 from __future__ import annotations
@@ -18,132 +20,89 @@ from typing import Any
 
 import jinja2
 import pandas as pd
-from markupsafe import Markup
 
-from agi_interventions.narrative import (
-    channel_sentences,
-    diagnostics_sentences,
-    headline_sentences,
-    headline_title,
-    sobol_sentences,
-)
-from agi_interventions.report.captions import FIGURE_CAPTIONS
-from agi_interventions.report.formatting import (
-    fmt_num,
-)
-from agi_interventions.report.tables import (
-    PriorRow,
-    diagnostics_table,
-    frame_table,
-    pairwise_tables,
-    prior_table,
-    ranking_table,
-    sobol_table,
-    sorted_ranking,
-)
+from agi_interventions.report.formatting import fmt_num
+from agi_interventions.report.tables import Table, frame_table
 
 logger = logging.getLogger(__name__)
-
 
 #: A figure given as PNG (or SVG) bytes, or as the path of such a file.
 FigureSource = bytes | str | Path
 
+#: Control characters other than tab and newline: never written into the page.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
 
 @dataclass(frozen=True)
 class ReportSection:
-    """An extra section appended to the report (e.g. value of information).
+    """One section of the report.
 
     Attributes
     ----------
     title
         Section heading.
-    html
-        Trusted HTML fragment inserted as-is (not escaped); build it from escaped pieces.
     paragraphs
         Plain-text paragraphs (escaped).
     tables
-        ``(caption, table)`` pairs: a table is a DataFrame or the registry name of one of the
-        context's tables (then shown with the registry's column headers); numbers are
-        formatted to 3 significant digits.
+        Tables (:class:`~agi_interventions.report.tables.Table`) or DataFrames shown in full.
     figures
-        Caption -> PNG bytes or path.
-
+        Caption to PNG bytes or path.
+    details
+        Tables shown collapsed, under "More".
+    notes
+        Small print under the section.
     """
 
     title: str
-    html: str = ""
     paragraphs: Sequence[str] = ()
-    tables: Sequence[tuple[str, pd.DataFrame | str]] = ()
+    tables: Sequence[Table | pd.DataFrame] = ()
     figures: Mapping[str, FigureSource] = field(default_factory=dict)
+    details: Sequence[Table | pd.DataFrame] = ()
+    notes: Sequence[str] = ()
 
 
 @dataclass(frozen=True)
 class ReportContext:
-    """Everything the report shows for one worldview.
+    """Everything a report page shows.
 
     Attributes
     ----------
-    worldview
-        Worldview name.
-    description
-        The worldview file's description.
-    structure
-        The worldview's structure in words (:meth:`Structure.describe`).
-    derived_note
-        Which canonical parameters the structure derives rather than samples (empty if
-        none).
-    consistent_by_construction
-        Whether every draw describes a possible population.
-    priors
-        Prior table (:func:`prior_rows`).
-    ranking
-        ``ranking.csv``: intervention, mean, mean_ci_low, mean_ci_high, median, q05, q95,
-        p_best, p_best_ci_low, p_best_ci_high[, label, n, ...]; any order.
-    pairwise
-        ``pairwise.csv``: intervention, other, p_beats, p_beats_ci_low, p_beats_ci_high
-        [, mean_difference, mean_difference_ci_low, mean_difference_ci_high].
-    diagnostics
-        ``diagnostics.csv``: [scope,] check, [description,] count, total, share.
-    sobol
-        ``sobol.csv``: output, parameter, S1, S1_conf, ST, ST_conf.
-    figures
-        Figure name -> PNG bytes or path; the standard names are the keys of
-        :data:`agi_interventions.report.figures.FIGURE_CAPTIONS`, other names are shown in a
-        section of their own.
-    provenance
-        Free key -> value mapping (config hash, seed, N, evaluations, package versions, date,
-        worldview file, ...); nested mappings are shown inline.
-    sections
-        Extra sections, shown after the alignment channels.
-    values
-        Optional independent draws with the channel columns (and ``a_V``); enables the
-        generated sentence on the channel means.
     title
-        Page title; default names the worldview.
-    tables
-        Every result table by registry name, for sections that name their tables.
-
+        Page title.
+    subtitle
+        One line under it (worldview, structure, sample size).
+    description
+        The worldview file's description (free text, escaped).
+    card_title
+        The decision card's first line.
+    card_lines, cruxes, card_notes
+        The decision card (:class:`agi_interventions.narrative.DecisionCard`).
+    sections
+        The sections, in order.
+    glossary
+        Term to definition.
+    provenance
+        What produced the numbers (nested mappings are shown inline).
     """
 
-    worldview: str
+    title: str
+    subtitle: str
     description: str
-    structure: str
-    derived_note: str
-    consistent_by_construction: bool
-    priors: Sequence[PriorRow]
-    ranking: pd.DataFrame
-    pairwise: pd.DataFrame
-    diagnostics: pd.DataFrame
-    sobol: pd.DataFrame
-    figures: Mapping[str, FigureSource] = field(default_factory=dict)
+    card_title: str
+    card_lines: Sequence[str]
+    cruxes: Sequence[str]
+    card_notes: Sequence[str]
+    sections: Sequence[ReportSection]
+    glossary: Mapping[str, str] = field(default_factory=dict)
     provenance: Mapping[str, Any] = field(default_factory=dict)
-    sections: Sequence[ReportSection] = ()
-    values: pd.DataFrame | None = None
-    title: str | None = None
-    tables: Mapping[str, pd.DataFrame] = field(default_factory=dict)
 
 
-def _data_uri(source: FigureSource) -> str:
+def clean(text: str) -> str:
+    """Drop control characters (other than tab and newline) from text bound for the page."""
+    return _CONTROL.sub("", str(text))
+
+
+def data_uri(source: FigureSource) -> str:
     """Return a base64 data URI for PNG/SVG bytes or a file path."""
     data = Path(source).read_bytes() if isinstance(source, str | Path) else bytes(source)
     head = data[:256].lstrip()
@@ -153,7 +112,8 @@ def _data_uri(source: FigureSource) -> str:
     return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 
 
-def _slug(text: str) -> str:
+def slug(text: str) -> str:
+    """Return an HTML id made from a title."""
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "section"
 
 
@@ -167,9 +127,6 @@ def _provenance_value(value: Any) -> str:
     return str(value)
 
 
-# --------------------------------------------------------------------------- rendering
-
-
 @cache
 def _environment() -> jinja2.Environment:
     return jinja2.Environment(
@@ -181,71 +138,57 @@ def _environment() -> jinja2.Environment:
     )
 
 
-def _section_view(section: ReportSection, tables: Mapping[str, pd.DataFrame]) -> dict[str, Any]:
-    from agi_interventions import registry
+def _table(item: Table | pd.DataFrame) -> Table:
+    table = item if isinstance(item, Table) else frame_table(item)
+    return Table(
+        [clean(h) for h in table.headers],
+        [[clean(c) for c in row] for row in table.rows],
+        table.numeric,
+        table.highlight,
+        clean(table.caption),
+    )
 
-    shown = []
-    for caption, item in section.tables:
-        if isinstance(item, str):
-            frame, headers = tables[item], registry.BY_NAME[item].headers()
-        else:
-            frame, headers = item, {}
-        shown.append(frame_table(frame, caption, headers))
+
+def _section_view(section: ReportSection) -> dict[str, Any]:
     return {
-        "title": section.title,
-        "id": "extra-" + _slug(section.title),
-        "html": Markup(section.html),
-        "paragraphs": list(section.paragraphs),
-        "tables": shown,
-        "figures": [(caption, _data_uri(src)) for caption, src in section.figures.items()],
+        "title": clean(section.title),
+        "id": slug(section.title),
+        "paragraphs": [clean(p) for p in section.paragraphs],
+        "tables": [_table(t) for t in section.tables],
+        "details": [_table(t) for t in section.details],
+        "figures": [(clean(caption), data_uri(src)) for caption, src in section.figures.items()],
+        "notes": [clean(n) for n in section.notes],
     }
 
 
 def render_report(context: ReportContext) -> str:
-    """Render the self-contained HTML report.
+    """Render a self-contained HTML report.
 
     Parameters
     ----------
     context
-        Tables, figures and provenance of one worldview.
+        The page's content.
 
     Returns
     -------
     str
         A complete HTML document: inline CSS, figures as base64 data URIs, no external
-        resources.
-
+        resources, no control characters.
     """
-    ranking = sorted_ranking(context.ranking)
-    order = list(ranking["intervention"])
-    figures = {name: _data_uri(src) for name, src in context.figures.items()}
-    other_figures = [(name, uri) for name, uri in figures.items() if name not in FIGURE_CAPTIONS]
-    title = headline_title(ranking)
     view = {
-        "title": context.title
-        or f"Alignment vs cooperation work: marginal values under worldview “{context.worldview}”",
-        "worldview": context.worldview,
-        "description": context.description,
-        "structure": context.structure,
-        "derived_note": context.derived_note,
-        "winner": title,
-        "headline": headline_sentences(ranking, context.pairwise),
-        "ranking": ranking_table(ranking) if not ranking.empty else None,
-        "pairwise": pairwise_tables(context.pairwise, order) if not context.pairwise.empty else [],
-        "sobol_sentences": sobol_sentences(context.sobol) if not context.sobol.empty else [],
-        "sobol_table": sobol_table(context.sobol) if not context.sobol.empty else None,
-        "channel_sentences": channel_sentences(context.values),
-        "priors": prior_table(context.priors),
-        "diagnostics_sentences": diagnostics_sentences(
-            context.diagnostics, ranking, context.consistent_by_construction
-        ),
-        "diagnostics": diagnostics_table(context.diagnostics),
-        "provenance": [(str(k), _provenance_value(v)) for k, v in context.provenance.items()],
-        "figures": figures,
-        "captions": FIGURE_CAPTIONS,
-        "other_figures": other_figures,
-        "sections": [_section_view(s, context.tables) for s in context.sections],
+        "title": clean(context.title),
+        "subtitle": clean(context.subtitle),
+        "description": clean(context.description),
+        "card_title": clean(context.card_title),
+        "card_lines": [clean(x) for x in context.card_lines],
+        "cruxes": [clean(x) for x in context.cruxes],
+        "card_notes": [clean(x) for x in context.card_notes],
+        "sections": [_section_view(s) for s in context.sections],
+        "glossary": [(clean(k), clean(v)) for k, v in context.glossary.items()],
+        "provenance": [
+            (clean(str(k)), clean(_provenance_value(v))) for k, v in context.provenance.items()
+        ],
     }
     html = _environment().get_template("report.html.j2").render(**view)
-    logger.info("rendered report for worldview %s (%d characters)", context.worldview, len(html))
+    logger.info("rendered report %r (%d characters)", context.title, len(html))
     return html

@@ -266,6 +266,8 @@ class PriorRow:
     q95: float
     note: str = ""
     fixed: bool = False
+    meaning: str = ""
+    fitted: str = ""
 
 
 def prior_rows(worldview: Worldview) -> list[PriorRow]:
@@ -282,9 +284,17 @@ def prior_rows(worldview: Worldview) -> list[PriorRow]:
         One row per sampled input, in the worldview's (canonical) order.
 
     """
+    from agi_interventions.families import prior_fit
+
+    specs = worldview.specs
     rows = []
     for name, prior in worldview.priors.items():
         q05, q50, q95 = (float(q) for q in prior.quantiles(list(PRIOR_QUANTILES)))
+        fitted = ""
+        if not prior.is_discrete:
+            fit = prior_fit(prior)
+            if fit.fitted:
+                fitted = ", ".join(f"{k}={v:.4g}" for k, v in fit.parameters.items())
         rows.append(
             PriorRow(
                 parameter=name,
@@ -295,24 +305,23 @@ def prior_rows(worldview: Worldview) -> list[PriorRow]:
                 q95=q95,
                 note=prior.note,
                 fixed=prior.is_fixed,
+                meaning=specs[name].description if name in specs else "",
+                fitted=fitted,
             )
         )
     return rows
 
 
 def prior_table(rows: Sequence[PriorRow]) -> Table:
-    """Format the prior table."""
-    headers = ["Parameter", "Symbol", "Prior", "5%", "50%", "95%", "Note"]
+    """Format the prior table: belief and meaning, prior (with fitted parameters), quantiles."""
+    headers = ["Belief", "Prior", "5% / 50% / 95%", "Note"]
     cells = [
         [
-            r.parameter,
-            r.symbol,
-            r.prior,
-            fmt_num(r.q05),
-            fmt_num(r.q50),
-            fmt_num(r.q95),
+            f"{r.symbol}: {r.meaning}" if r.meaning else r.symbol,
+            r.prior + (f"; fitted {r.fitted}" if r.fitted else ""),
+            f"{fmt_num(r.q05)} / {fmt_num(r.q50)} / {fmt_num(r.q95)}",
             r.note,
         ]
         for r in rows
     ]
-    return Table(headers, cells, [False, False, False, True, True, True, False])
+    return Table(headers, cells, [False, False, True, False], caption="")

@@ -42,7 +42,6 @@ def apply_theme() -> None:
         rc={
             "figure.dpi": DPI,
             "savefig.dpi": DPI,
-            "savefig.bbox": "tight",
             "axes.titlesize": "medium",
             "axes.titleweight": "bold",
         },

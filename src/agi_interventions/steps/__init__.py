@@ -1,55 +1,57 @@
-"""Pipeline steps: one function per Snakemake rule, from inputs and settings to tables.
+"""Pipeline steps: the functions each Snakemake rule calls, from inputs and settings to tables.
 
-===============  ==============================================================================
-rule             function
-===============  ==============================================================================
-``design``       :func:`design`: the independent draws (to a sink) and the design record
-``evaluate``     :func:`evaluate`: one chunk's ``AB_j`` values (to a sink) and counts
-``sobol_chunk``  :func:`sobol_sums`: one chunk's Saltelli/Jansen sums
-``sobol``        :func:`sobol`: the three Sobol tables
-``diagnostics``  :func:`diagnostics`
-``rank``         :func:`rank`: ranking and pairwise comparisons
-``resolution``   :func:`resolution`: the error budget
-``provenance``   :func:`provenance`
-``robustness``   :func:`robustness`: PAWN and the method comparison
-``decision``     :func:`decision`: value of information, expected loss, switching values
-``scenarios``    :func:`scenarios`: PRIM boxes
-``figures``      :func:`agi_interventions.report.build.draw_figures`
-``report``       :func:`agi_interventions.report.build.build_report`
-===============  ==============================================================================
+==============  ==================================================================================
+rule            functions
+==============  ==================================================================================
+``design``      :func:`design`: the independent draws (to a sink) and the design record
+``chunk``       :func:`chunk`: one chunk's ``AB_j`` rows, evaluated and summed for Sobol
+``summary``     :func:`sobol` (the three Sobol tables), :func:`rank` (ranking, pairwise,
+                per structure, risk rules), :func:`diagnostics`
+``decision``    :func:`decision` (value of information, expected loss, switching values),
+                :func:`robustness` (PAWN, method comparison), :func:`scenarios` (PRIM boxes)
+``resolution``  :func:`resolution`: the error budget
+``provenance``  :func:`provenance`
+``report``      :func:`agi_interventions.report.build.draw_figures` and
+                :func:`agi_interventions.report.build.build_report`
+==============  ==================================================================================
 
 :mod:`.core` holds the steps every run has, :mod:`.decision` those of the decision analysis.
-Reading and writing files is the command line's job (:mod:`agi_interventions.cli`); the
-chunked steps take readers and sinks so that memory scales with a batch of blocks
+Reading and writing files is the command line's job (:mod:`agi_interventions.commands`); the
+chunked step reads rows through a reader so that memory scales with a batch of blocks
 (:mod:`agi_interventions.chunks`), and :func:`agi_interventions.api.analyse` runs the same
 functions in memory.
 """
 
 from agi_interventions.steps.core import (
     RowReader,
+    chunk,
     design,
     diagnostics,
-    evaluate,
     provenance,
     rank,
     resolution,
     sobol,
-    sobol_sums,
 )
-from agi_interventions.steps.decision import SUBSAMPLE_ROWS, decision, robustness, scenarios
+from agi_interventions.steps.decision import (
+    DESCRIPTIVE_ROWS,
+    SUBSAMPLE_ROWS,
+    decision,
+    robustness,
+    scenarios,
+)
 
 __all__ = [
+    "DESCRIPTIVE_ROWS",
     "SUBSAMPLE_ROWS",
     "RowReader",
+    "chunk",
     "decision",
     "design",
     "diagnostics",
-    "evaluate",
     "provenance",
     "rank",
     "resolution",
     "robustness",
     "scenarios",
     "sobol",
-    "sobol_sums",
 ]

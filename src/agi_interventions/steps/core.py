@@ -12,7 +12,6 @@ import pandas as pd
 
 from agi_interventions.chunks import (
     block_batches,
-    chunk_blocks,
     design_record,
     draw_design,
     evaluate_chunk,
@@ -21,6 +20,7 @@ from agi_interventions.chunks import (
 )
 from agi_interventions.consistency import add_counts, check_counts
 from agi_interventions.parameters import DIFFERENCES, INTERVENTIONS, OUTPUTS, difference_name
+from agi_interventions.structure import Structure
 
 if TYPE_CHECKING:  # the prior families import scipy.stats (0.6 s): not in chunk jobs
     from agi_interventions.priors import Worldview
@@ -68,10 +68,15 @@ def design(
     return design_record(sobol_design, pd.concat(values, ignore_index=True), chunks)
 
 
-def evaluate(
-    record: Mapping, read_draws: RowReader, chunk: int, sink: Callable[[pd.DataFrame], None]
-) -> dict[str, int]:
-    """Evaluate one chunk's ``AB_j`` rows batch by batch.
+def chunk(
+    record: Mapping, read_draws: RowReader, chunk: int, resamples: int
+) -> tuple[dict[str, np.ndarray], dict[str, int]]:
+    """Evaluate one chunk's ``AB_j`` rows and reduce them to Saltelli/Jansen sums at once.
+
+    Batch by batch (runs of whole blocks, :func:`agi_interventions.chunks.block_batches`),
+    the ``AB_j`` rows are formed by column swap and evaluated
+    (:func:`agi_interventions.chunks.evaluate_chunk`) and their values summed
+    (:func:`agi_interventions.chunks.sobol_chunk`); they are never stored.
 
     Parameters
     ----------
@@ -79,64 +84,31 @@ def evaluate(
         The design record.
     read_draws
         Reader of the independent draws.
-    chunk
-        Chunk index.
-    sink
-        Receives the ``AB_j`` values in batches, in order.
-
-    Returns
-    -------
-    dict of str to int
-        Diagnostic counts over the chunk's ``AB_j`` rows.
-    """
-    size = record["block_size"]
-    counts: dict[str, int] = {}
-    for first, stop in block_batches(record, chunk):
-        start, end = first * size, stop * size
-        draws = read_draws(2 * start, 2 * end, record["inputs"])
-        ab, found = evaluate_chunk(record, draws, start, end)
-        counts = add_counts(counts, found)
-        sink(ab)
-    return counts
-
-
-def sobol_sums(
-    record: Mapping,
-    read_draws: RowReader,
-    read_ab: Callable[[int, int], pd.DataFrame],
-    chunk: int,
-    resamples: int,
-) -> dict[str, np.ndarray]:
-    """Saltelli/Jansen sums of one chunk (:func:`agi_interventions.chunks.sobol_chunk`).
-
-    Parameters
-    ----------
-    record
-        The design record.
-    read_draws
-        Reader of the independent draws.
-    read_ab
-        Reader of the chunk's ``AB_j`` values, rows counted from the chunk's first base point.
     chunk
         Chunk index.
     resamples
-        Bootstrap resamples.
+        Bootstrap resamples of the Sobol sums.
 
     Returns
     -------
-    dict of str to numpy.ndarray
-        The chunk's sums per Sobol output, and ``level``.
+    tuple
+        The chunk's sums per Sobol output (with ``level``) and the diagnostic counts over its
+        ``AB_j`` rows.
     """
     size = record["block_size"]
-    offset = chunk_blocks(record, chunk)[0] * size
+    counts: dict[str, int] = {}
 
     def batches():
+        nonlocal counts
         for first, stop in block_batches(record, chunk):
             start, end = first * size, stop * size
-            draws = read_draws(2 * start, 2 * end, list(INTERVENTIONS))
-            yield first, stop, draws, read_ab(start - offset, end - offset)
+            draws = read_draws(2 * start, 2 * end, [*record["inputs"], *INTERVENTIONS])
+            ab, found = evaluate_chunk(record, draws, start, end)
+            counts = add_counts(counts, found)
+            yield first, stop, draws, ab
 
-    return sobol_chunk(record, batches(), resamples)
+    sums = sobol_chunk(record, batches(), resamples)
+    return sums, counts
 
 
 # ----------------------------------------------------------------------------- Sobol tables
@@ -236,13 +208,13 @@ def _unbounded(key: str) -> bool:
 def rank(
     values: pd.DataFrame,
     exact: object | None = None,
-    switches: pd.DataFrame | None = None,
-    probabilities: Mapping[str, float] | None = None,
+    discrete: pd.DataFrame | None = None,
+    states: Mapping[str, Sequence[tuple[float, str, float]]] | None = None,
     consistent: np.ndarray | None = None,
     *,
     seed: int = 0,
 ) -> dict[str, pd.DataFrame]:
-    """Ranking (means, P(best)), pairwise comparisons and the ranking per structure.
+    """Ranking (means, P(best)), pairwise comparisons, the ranking per structure, risk rules.
 
     Parameters
     ----------
@@ -250,11 +222,12 @@ def rank(
         The interventions' values at the independent draws.
     exact
         The exact engine, or None; it adds each intervention's exact mean (and exact
-        conditional means given each structure switch).
-    switches
-        The structure switches at the same draws (no columns: no switched variant).
-    probabilities
-        Each switched variant's probability of holding.
+        conditional means given each discrete structural input).
+    discrete
+        The discrete structural inputs (switches, the bargaining theory) at the same draws.
+    states
+        Their values, labels and probabilities
+        (:meth:`agi_interventions.structure.Structure.discrete_states`).
     consistent
         Per draw, whether it describes a possible population (adds the ranking's
         consistency columns).
@@ -284,18 +257,20 @@ def rank(
     if exact is not None:  # exact means decide the order
         ranking = ranking.sort_values("mean_exact", ascending=False, kind="stable")
         ranking = ranking.reset_index(drop=True)
-    switches = switches if switches is not None else pd.DataFrame(index=values.index)
+    discrete = discrete if discrete is not None else pd.DataFrame(index=values.index)
+    states = dict(states or {})
     exact_means = {}
     if exact is not None:
-        for variant in switches.columns:
+        for name in discrete.columns:
+            atoms = np.array([value for value, _, _ in states[name]])
             for option in values.columns:
-                means = exact.conditional_mean(option, {variant: np.array([0.0, 1.0])})
-                exact_means[variant, option, 0] = float(means[0])
-                exact_means[variant, option, 1] = float(means[1])
+                means = exact.conditional_mean(option, {name: atoms})
+                for value, mean in zip(atoms, means, strict=True):
+                    exact_means[name, option, float(value)] = float(mean)
     return {
         "ranking": ranking,
         "pairwise": pairwise_comparisons(values),
-        "structure": structure_table(values, switches, dict(probabilities or {}), exact_means),
+        "structure": structure_table(values, discrete, states, exact_means),
         "risk": _flag_heavy_risk(
             risk_table(values, seed=derive_seed(seed, "risk-bootstrap")), ranking
         ),
@@ -322,16 +297,21 @@ def _flag_heavy_risk(risk: pd.DataFrame, ranking: pd.DataFrame) -> pd.DataFrame:
 
 
 def diagnostics(
-    draw_batches: Iterable[pd.DataFrame], chunk_counts: Sequence[Mapping[str, int]]
+    draw_batches: Iterable[pd.DataFrame],
+    chunk_counts: Sequence[Mapping[str, int]],
+    structure: Structure | None = None,
 ) -> pd.DataFrame:
     """Inconsistent inputs and non-finite outputs over all evaluations and the draws.
 
     Parameters
     ----------
     draw_batches
-        The independent draws (the consistency inputs and the outputs), in batches of rows.
+        The independent draws (every input and the outputs), in batches of rows.
     chunk_counts
         The counts over every chunk's ``AB_j`` rows (:func:`evaluate_chunk`).
+    structure
+        The worldview's structure: it turns the stored inputs into the canonical parameters
+        whose consistency is checked (default: none, the inputs are canonical).
 
     Returns
     -------
@@ -342,7 +322,9 @@ def diagnostics(
 
     independent: dict[str, int] = {}
     for batch in draw_batches:
-        independent = add_counts(independent, check_counts(batch, batch, OUTPUTS))
+        columns = {c: batch[c].to_numpy() for c in batch.columns}
+        canonical = structure.canonical(columns) if structure is not None else columns
+        independent = add_counts(independent, check_counts(canonical, columns, OUTPUTS))
     return diagnostics_table(
         {
             "all evaluations": add_counts(independent, *chunk_counts),

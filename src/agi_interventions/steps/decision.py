@@ -15,9 +15,11 @@ from agi_interventions.stats import finite_draws, subsample
 
 logger = logging.getLogger(__name__)
 
-#: Most rows used by the methods whose cost grows faster than the number of draws
-#: (regression EVPPI and switching, PAWN, PRIM); larger samples are subsampled.
+#: Most rows used by the regression methods (EVPPI and switching values), whose cost grows
+#: faster than the number of draws; larger samples are subsampled.
 SUBSAMPLE_ROWS = 2**16
+#: Most rows used by PAWN and PRIM (descriptive methods; their tables give the rows used).
+DESCRIPTIVE_ROWS = 2**14
 
 
 def robustness(
@@ -50,12 +52,12 @@ def robustness(
     Returns
     -------
     dict of str to pandas.DataFrame
-        ``pawn`` (with ``rows``, the draws used: at most :data:`SUBSAMPLE_ROWS`) and
+        ``pawn`` (with ``rows``, the draws used: at most :data:`DESCRIPTIVE_ROWS`) and
         ``method_comparison``.
     """
     from agi_interventions.robust import compare_rankings, moment_independent_indices
 
-    keep = subsample(len(inputs), SUBSAMPLE_ROWS, derive_seed(seed, "pawn-subsample"))
+    keep = subsample(len(inputs), DESCRIPTIVE_ROWS, derive_seed(seed, "pawn-subsample"))
     inputs, values = inputs.iloc[keep], values.iloc[keep]
     pawn_frames, comparisons = [], []
     for output in INTERVENTIONS:
@@ -69,8 +71,10 @@ def robustness(
         pawn.insert(0, "output", output)
         pawn["rows"] = len(keep)
         pawn_frames.append(pawn)
-        importances = {
-            "sobol_ST": sobol.loc[sobol["output"] == output].set_index("parameter")["ST"],
+        rows = sobol.loc[sobol["output"] == output].set_index("parameter")
+        exact_st = rows["ST_exact"] if "ST_exact" in rows else pd.Series(np.nan, rows.index)
+        importances = {  # exact ST where the engine gives it: no sampling noise in that rank
+            "sobol_ST": exact_st.fillna(rows["ST"]),
             "sobol_ST_asinh": sobol_asinh.loc[sobol_asinh["output"] == output].set_index(
                 "parameter"
             )["ST"],
@@ -136,30 +140,24 @@ def _decision(
     from agi_interventions.exact.tables import EXACT_VOI_COLUMNS
     from agi_interventions.switching import curves_table, switching_table
     from agi_interventions.voi import expected_loss_table, value_of_information_table
-    from agi_interventions.voi.tables import with_headline
+    from agi_interventions.voi.tables import voi_skeleton, with_headline
 
     inputs, values = finite_draws(inputs, values)
     keep = subsample(len(values), SUBSAMPLE_ROWS, derive_seed(seed, "decision-subsample"))
     groups = worldview.groups(settings.groups)
-    logger.info("value of information on %d of %d draws", len(keep), len(values))
     discrete = worldview.discrete
-    voi = value_of_information_table(
-        values.iloc[keep],
-        inputs.iloc[keep],
-        groups,
-        n_bootstrap=settings.evppi_bootstrap,
-        seed=derive_seed(seed, "voi"),
-        discrete=discrete,
-    )
-    switching = switching_table(
-        inputs.iloc[keep],
-        values.iloc[keep],
-        n_bootstrap=settings.evppi_bootstrap,
-        seed=derive_seed(seed, "switching"),
-        discrete=discrete,
-    )
-    switching.insert(0, "method", "monte carlo")
-    switching["rows"] = len(keep)
+    if settings.regression_evppi:
+        logger.info("regression value of information on %d of %d draws", len(keep), len(values))
+        voi = value_of_information_table(
+            values.iloc[keep],
+            inputs.iloc[keep],
+            groups,
+            n_bootstrap=settings.evppi_bootstrap,
+            seed=derive_seed(seed, "voi"),
+            discrete=discrete,
+        )
+    else:
+        voi = voi_skeleton(list(inputs.columns), groups)
     if exact is not None:
         from agi_interventions.exact.tables import exact_switching, exact_value_of_information
 
@@ -167,9 +165,8 @@ def _decision(
             exact, list(INTERVENTIONS), groups, n_draws=settings.exact_draws, seed=seed
         )
         voi = voi.merge(exact_voi, on=["name", "kind"], how="left")
-        exact_switches = exact_switching(exact, list(INTERVENTIONS))
-        exact_switches.insert(0, "method", "exact")
-        switching = pd.concat([exact_switches, switching], ignore_index=True)
+        switching = exact_switching(exact, list(INTERVENTIONS))
+        switching.insert(0, "method", "exact")
     else:
         for column in EXACT_VOI_COLUMNS[2:]:
             voi[column] = "" if column in ("exact_method", "exact_flag") else np.nan
@@ -178,6 +175,15 @@ def _decision(
             on=["name", "kind"],
             how="left",
         )
+        switching = switching_table(
+            inputs.iloc[keep],
+            values.iloc[keep],
+            n_bootstrap=settings.evppi_bootstrap,
+            seed=derive_seed(seed, "switching"),
+            discrete=discrete,
+        )
+        switching.insert(0, "method", "monte carlo")
+        switching["rows"] = len(keep)
     voi = with_headline(voi)
     ranked = voi.loc[(voi["kind"] == "parameter") & ~voi["name"].isin(discrete)].assign(
         order=lambda t: t["headline"]
@@ -205,13 +211,15 @@ def nested_columns(worldview, groups, *, seed: int) -> pd.DataFrame:
         nested_cost`` (model evaluations) for EVPI, every uncertain input and every group.
     """
     from agi_interventions.voi.nested import (
+        budget_settings,
         nested_value_of_information_table,
         problem_from_worldview,
     )
 
     problem = problem_from_worldview(worldview, worldview.complete, options=tuple(INTERVENTIONS))
     logger.info("nested Monte Carlo value of information (no exact engine)")
-    table = nested_value_of_information_table(problem, groups, seed=seed)
+    settings = budget_settings(problem, seed=seed)
+    table = nested_value_of_information_table(problem, groups, seed=seed, settings=settings)
     return pd.DataFrame(
         {
             "name": table["name"],
@@ -245,7 +253,7 @@ def scenarios(
     Returns
     -------
     dict of str to pandas.DataFrame
-        ``prim_boxes`` (PRIM runs on at most :data:`SUBSAMPLE_ROWS` draws; column ``rows``).
+        ``prim_boxes`` (PRIM runs on at most :data:`DESCRIPTIVE_ROWS` draws; column ``rows``).
     """
     from agi_interventions.scenarios import prim_boxes
 
@@ -256,7 +264,7 @@ def scenarios(
         values.idxmax(axis=1).to_numpy(),
         threshold=settings.prim_threshold,
         peel_alpha=settings.prim_peel_alpha,
-        max_rows=SUBSAMPLE_ROWS,
+        max_rows=DESCRIPTIVE_ROWS,
         seed=derive_seed(seed, "prim"),
     )
     return {"prim_boxes": boxes}

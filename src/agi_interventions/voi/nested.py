@@ -336,6 +336,71 @@ class NestedSettings:
             raise ValueError("breaks must be increasing and inside (-z_max, z_max)")
 
 
+#: Seconds per model evaluation the default settings are sized for (the closed form).
+REFERENCE_COST = 1.2e-7
+
+
+def budget_settings(
+    problem: NestedProblem, *, seed: int, reference: float = REFERENCE_COST
+) -> NestedSettings:
+    """Default settings, scaled down where one model evaluation costs more than the closed form.
+
+    A variant that derives inputs from a game (:mod:`agi_interventions.game`) makes each
+    evaluation tens of times dearer; the pool, the inner sample and the multilevel budget
+    shrink by the measured ratio (in powers of two, never below :data:`MIN_POOL` pool rows),
+    so the step's time stays that of the closed form and the standard errors, which the table
+    states, grow instead.
+
+    Parameters
+    ----------
+    problem
+        The problem.
+    seed
+        Seed of the timing draws.
+    reference
+        Seconds per evaluation the defaults assume.
+
+    Returns
+    -------
+    NestedSettings
+        The defaults, or scaled-down settings.
+    """
+    import time
+
+    rng = np.random.default_rng(seed)
+    size = 1 << 13
+    inputs = problem.sample(list(problem.names), size, rng)
+    start = time.perf_counter()
+    problem.values(inputs)
+    cost = (time.perf_counter() - start) / size
+    defaults = NestedSettings()
+    shrink = int(np.floor(np.log2(max(cost / reference, 1.0))))
+    if shrink <= 0:
+        return defaults
+    pool = max(defaults.pool >> shrink, MIN_POOL)
+    shrink = int(np.log2(defaults.pool // pool))
+    per_replicate = pool // defaults.replicates
+    logger.info(
+        "model evaluations cost %.2g s (%.0fx the closed form): nested sizes divided by %d",
+        cost,
+        cost / reference,
+        1 << shrink,
+    )
+    # the quadrature's node count does not shrink with the sizes: shrink the rest further
+    return NestedSettings(
+        pool=pool,
+        inner=max(defaults.inner >> (shrink + 2), 1 << 8),
+        refinements=1,
+        max_cost=max(defaults.max_cost >> (shrink + 2), 1 << 16),
+        max_level=min(defaults.max_level, int(np.log2(per_replicate))),
+        initial=max(defaults.initial >> shrink, 64),
+    )
+
+
+#: Fewest pool rows of :func:`budget_settings`.
+MIN_POOL = 1 << 13
+
+
 @dataclass(frozen=True)
 class NestedEstimate:
     """A value-of-information estimate with its error.
@@ -809,25 +874,49 @@ class _Levels:
         self.cost = 0
 
     def sample(self, level: int, n: int, rng: np.random.Generator) -> np.ndarray:
-        """``n`` draws of ``Z_l`` in each replicate pool: shape ``(R, n)``."""
+        """``n`` draws of ``Z_l`` in each replicate pool: shape ``(R, n)``.
+
+        Every replicate's draws of a chunk go to the model in one call (a model with a fixed
+        cost per call, such as a derived game, pays it once per chunk).
+        """
         m = 1 << level
-        per_chunk = max(1, CHUNK_ROWS // m)
-        out = np.empty((self.pool.replicates, n))
-        for r in range(self.pool.replicates):
-            for start in range(0, n, per_chunk):
-                count = min(per_chunk, n - start)
-                out[r, start : start + count] = self._chunk(r, m, count, rng)
+        replicates = self.pool.replicates
+        per_chunk = max(1, CHUNK_ROWS // (m * replicates))
+        out = np.empty((replicates, n))
+        for start in range(0, n, per_chunk):
+            count = min(per_chunk, n - start)
+            out[:, start : start + count] = self._chunk(m, count, rng)
         return out
 
-    def _chunk(self, r: int, m: int, n: int, rng: np.random.Generator) -> np.ndarray:
+    def _chunk(self, m: int, n: int, rng: np.random.Generator) -> np.ndarray:
+        """``n`` draws of ``Z_l`` in every replicate pool, from one model call: ``(R, n)``."""
         rows = self.pool.rows
-        outer = rng.integers(rows, size=n)
-        inner = rng.integers(rows, size=n * m)
-        inputs = {name: np.repeat(self.pool.inputs[name][r][outer], m) for name in self.members}
+        replicates = self.pool.replicates
+        picks = [
+            (rng.integers(rows, size=n), rng.integers(rows, size=n * m)) for _ in range(replicates)
+        ]
+        inputs = {
+            name: np.concatenate(
+                [
+                    np.repeat(self.pool.inputs[name][r][outer], m)
+                    for r, (outer, _) in enumerate(picks)
+                ]
+            )
+            for name in self.members
+        }
         for name in self.others:
-            inputs[name] = self.pool.inputs[name][r][inner]
+            inputs[name] = np.concatenate(
+                [self.pool.inputs[name][r][inner] for r, (_, inner) in enumerate(picks)]
+            )
         f = self.problem.evaluate(inputs)
-        self.cost += n * m
+        self.cost += replicates * n * m
+        return np.vstack(
+            [self._differences(f[r * n * m : (r + 1) * n * m], m, n) for r in range(replicates)]
+        )
+
+    @staticmethod
+    def _differences(f: np.ndarray, m: int, n: int) -> np.ndarray:
+        """Antithetic differences of ``n`` outer draws from their ``(n m, K)`` values."""
         k = f.shape[1]
         half = m // 2
         blocks = f.reshape(n, m, k) if f.flags.c_contiguous else f.T.reshape(k, n, m)

@@ -96,6 +96,19 @@ def value_of_information_table(
     return table
 
 
+def voi_skeleton(names: Sequence[str], groups: Mapping[str, Sequence[str]]) -> pd.DataFrame:
+    """Return the rows of :func:`value_of_information_table`, regression columns empty.
+
+    For runs without the regression estimator: EVPI, one row per input, one per group.
+    """
+    rows = [("EVPI", "evpi"), *((n, "parameter") for n in names), *((g, "group") for g in groups)]
+    table = pd.DataFrame(rows, columns=["name", "kind"])
+    for column in VOI_COLUMNS[2:]:
+        table[column] = np.nan
+    table["rows"] = 0
+    return table
+
+
 def expected_loss_table(values: pd.DataFrame) -> pd.DataFrame:
     """Tabulate the expected loss of committing to each option now.
 
@@ -130,6 +143,9 @@ HEADLINE_COLUMNS = [
 #: A regression estimate is resolved when its interval excludes 0 and its half-width is at
 #: most this multiple of the value.
 RESOLVED_RELATIVE_HALF_WIDTH = 1.0
+#: A nested estimate whose interval reaches 0 is resolved (as negligible) only if its upper
+#: end stays below this share of EVPI.
+RESOLVED_ZERO_SHARE = 0.01
 
 
 def with_headline(voi: pd.DataFrame) -> pd.DataFrame:
@@ -156,6 +172,10 @@ def with_headline(voi: pd.DataFrame) -> pd.DataFrame:
         :data:`RESOLVED_RELATIVE_HALF_WIDTH` times the value (otherwise "not resolved": the
         report does not rank by it).
     """
+    evpi_rows = voi.loc[voi["kind"] == "evpi"]
+    evpi = float(evpi_rows.iloc[0].get("value_exact", np.nan)) if len(evpi_rows) else np.nan
+    if len(evpi_rows) and not np.isfinite(evpi):
+        evpi = float(evpi_rows.iloc[0].get("nested_value", np.nan))
     rows = []
     for r in voi.to_dict("records"):
         exact = r.get("value_exact")
@@ -177,17 +197,9 @@ def with_headline(voi: pd.DataFrame) -> pd.DataFrame:
         nested = r.get("nested_value")
         if nested is not None and np.isfinite(nested):
             low, high = r["nested_low"], r["nested_high"]
-            rows.append(
-                (
-                    nested,
-                    r["nested_se"],
-                    low,
-                    high,
-                    r["nested_method"],
-                    bool(low > 0 or nested == 0),
-                    "",
-                )
-            )
+            resolved = bool(low > 0 or high <= RESOLVED_ZERO_SHARE * evpi)
+            reason = "" if resolved else "interval includes 0 and reaches 1% of EVPI or more"
+            rows.append((nested, r["nested_se"], low, high, r["nested_method"], resolved, reason))
             continue
         value, low, high = r["value"], r["ci_low"], r["ci_high"]
         half = (high - low) / 2
