@@ -19,7 +19,6 @@ TRACKED_PACKAGES = (
     "pyarrow",
     "SALib",
     "scikit-learn",
-    "ema_workbench",
     "matplotlib",
     "seaborn",
     "snakemake",
