@@ -88,6 +88,7 @@ report: "report/workflow.rst"
 include: "rules/common.smk"
 include: "rules/core.smk"
 include: "rules/decision.smk"
+include: "rules/compare.smk"
 
 
 onstart:
@@ -97,7 +98,15 @@ onstart:
     remove_stale_temporaries("results")
 
 
+COMPARISON = (
+    [f"results/{registry.COMPARISON_FOLDER}/{o.file}" for o in registry.COMPARISON_OUTPUTS]
+    if len(WORLDVIEWS) > 1
+    else []
+)
+
+
 rule all:
     input:
         expand("results/{worldview}/{file}", worldview=WORLDVIEWS, file=[o.file for o in FINAL]),
+        COMPARISON,
     default_target: True

@@ -59,3 +59,15 @@ def report_inputs(wildcards):
         "priors": config["worldviews"][wildcards.worldview],
         "results": [f"{folder}/{o.file}" for o in FINAL if o.step not in step_outputs],
     }
+
+
+def comparison_inputs(wildcards):
+    """What the comparison reads of each worldview: its design, draws and result tables."""
+    names = ["design", "draws", "ranking", "provenance"]
+    if DECISION_ANALYSIS:
+        names.append("value_of_information")
+    return [
+        f"results/{worldview}/{registry.BY_NAME[name].file}"
+        for worldview in WORLDVIEWS
+        for name in names
+    ]

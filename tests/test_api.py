@@ -24,7 +24,7 @@ from agi_interventions.families import FAMILIES
 from agi_interventions.model import marginal_values
 from agi_interventions.parameters import INTERVENTIONS, OUTPUTS, PARAMETER_NAMES
 from agi_interventions.priors import Prior, load_worldview
-from agi_interventions.ranking import RANKING_COLUMNS, rank_interventions
+from agi_interventions.ranking import RANKING_COLUMNS, STREAMED_METHOD, rank_interventions
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "config" / "priors" / "baseline.yaml"
@@ -253,8 +253,21 @@ def test_summarise_is_rank_without_the_quantiles() -> None:
         c for c in RANKING_COLUMNS if c not in ("median", "q05", "q95")
     ]
     assert list(summary["intervention"]) == list(ranking["intervention"])
+    # Streamed moments keep no draw: no tail diagnostic, normal-theory intervals, said so.
+    assert summary["khat"].isna().all()
+    assert set(summary["mean_ci_method"]) == {STREAMED_METHOD}
+    same = [c for c in summary.columns if c not in ("khat", "mean_ci_method", "mean_ci_flag")]
+    same = [c for c in same if not c.startswith("mean_ci_")]
     pd.testing.assert_frame_equal(
-        summary, ranking[summary.columns], check_exact=False, rtol=1e-9, atol=0
+        summary[same], ranking[same], check_exact=False, rtol=1e-9, atol=0
+    )
+    z = 1.959963984540054
+    np.testing.assert_allclose(
+        summary["mean_ci_high"] - summary["mean"], z * summary["mean_se"], rtol=1e-12
+    )
+    normal = ranking["mean_ci_method"] == "normal"
+    np.testing.assert_allclose(
+        summary.loc[normal, "mean_ci_low"], ranking.loc[normal, "mean_ci_low"], rtol=1e-9
     )
 
 

@@ -10,12 +10,12 @@ import pandas as pd
 import pytest
 import yaml
 
-from agi_interventions import io
+from agi_interventions import io, registry
 from agi_interventions.cli import main
 from agi_interventions.mc_error import RESOLUTION_COLUMNS
 from agi_interventions.parameters import INTERVENTIONS
 from agi_interventions.priors import load_worldview
-from agi_interventions.ranking import PAIRWISE_COLUMNS, RANKING_COLUMNS
+from agi_interventions.ranking import CONSISTENCY_COLUMNS, PAIRWISE_COLUMNS, RANKING_COLUMNS
 
 BASELINE = Path(__file__).resolve().parents[1] / "config" / "priors" / "baseline.yaml"
 SOBOL_COLUMNS = ["output", "parameter", "S1", "S1_conf", "ST", "ST_conf"]
@@ -116,27 +116,18 @@ def _pipeline(folder: Path, seed: int = 5, chunks: int = 2) -> dict[str, Path]:
         )
         == 0
     )
-    sums = []
+    sums, counts = [], []
     for chunk in range(chunks):
-        ab, counts = folder / f"ab_{chunk}.parquet", folder / f"counts_{chunk}.json"
-        base = ["--design", str(design), "--draws", str(draws), "--chunk", str(chunk)]
-        assert main(["evaluate", *base, "--out", str(ab), "--counts", str(counts)]) == 0
         sums.append(folder / f"sums_{chunk}.npz")
-        argv = ["sobol-chunk", *base, "--ab", str(ab), "--resamples", "20", "--out", str(sums[-1])]
+        counts.append(folder / f"counts_{chunk}.json")
+        argv = ["chunk", "--design", str(design), "--draws", str(draws), "--chunk", str(chunk)]
+        argv += ["--resamples", "20", "--sums", str(sums[-1]), "--counts", str(counts[-1])]
         assert main(argv) == 0
-    argv = ["sobol", "--priors", str(BASELINE), "--design", str(design), "--draws", str(draws)]
-    argv += ["--sums"]
-    assert main([*argv, *map(str, sums), "--out-dir", str(folder)]) == 0
-    ranking, pairwise = folder / "ranking.csv", folder / "pairwise.csv"
-    argv = ["rank", "--priors", str(BASELINE), "--design", str(design), "--draws", str(draws)]
-    argv += ["--ranking", str(ranking), "--pairwise", str(pairwise), "--seed", str(seed)]
-    argv += ["--risk", str(folder / "risk.csv")]
-    assert main([*argv, "--structure", str(folder / "structure.csv")]) == 0
-    counts = [str(folder / f"counts_{c}.json") for c in range(chunks)]
-    argv = ["diagnostics", "--design", str(design), "--draws", str(draws), "--counts", *counts]
-    assert main([*argv, "--out", str(folder / "diagnostics.csv")]) == 0
-    argv = ["resolution", "--design", str(design), "--ranking", str(ranking)]
-    argv += ["--pairwise", str(pairwise), "--sobol", str(folder / "sobol.csv")]
+    argv = ["summary", "--priors", str(BASELINE), "--design", str(design), "--draws", str(draws)]
+    argv += ["--sums", *map(str, sums), "--counts", *map(str, counts)]
+    assert main([*argv, "--out-dir", str(folder)]) == 0
+    argv = ["resolution", "--design", str(design), "--ranking", str(folder / "ranking.csv")]
+    argv += ["--pairwise", str(folder / "pairwise.csv"), "--sobol", str(folder / "sobol.csv")]
     argv += ["--risk", str(folder / "risk.csv")]
     argv += ["--out", str(folder / "resolution.csv"), "--mc-error", str(folder / "mc_error.csv")]
     assert main(argv) == 0
@@ -165,8 +156,9 @@ def test_pipeline_writes_documented_columns(runs):
     assert sobol["ST_exact"].notna().all()  # the baseline is a fractions worldview
 
     ranking = pd.read_csv(paths["ranking"])
-    assert list(ranking.columns) == [*RANKING_COLUMNS, "mean_exact"]
-    assert ranking["mean"].is_monotonic_decreasing
+    assert list(ranking.columns) == [*RANKING_COLUMNS, *CONSISTENCY_COLUMNS, "mean_exact"]
+    assert ranking["mean_exact"].notna().all()  # the baseline is a fractions worldview
+    assert ranking["mean_exact"].is_monotonic_decreasing  # exact means decide the order
 
     pairwise = pd.read_csv(paths["pairwise"])
     assert list(pairwise.columns) == PAIRWISE_COLUMNS
@@ -177,6 +169,12 @@ def test_pipeline_writes_documented_columns(runs):
     kinds = {c.split(":")[0] for c in resolution["criterion"]}
     assert kinds == {"mean", "p_best", "sobol_ST", "risk"}
     assert (resolution["n_base"] == N_BASE).all()
+
+    # every table of the summary and resolution steps has the registry's (README's) columns
+    for output in [*registry.outputs(step="summary"), *registry.outputs(step="resolution")]:
+        if output.is_table:
+            table = pd.read_csv(paths[output.name])
+            assert list(table.columns) == [c.name for c in output.columns], output.name
 
     diagnostics = pd.read_csv(paths["diagnostics"]).set_index(["scope", "check"])
     d = len(uncertain)

@@ -40,12 +40,13 @@ def test_a_b_and_ab_unit_rows_equal_salib_bit_for_bit(baseline, n_base):
 
 
 @pytest.mark.parametrize("prior_file", ["baseline.yaml", "consistent_by_construction.yaml"])
-def test_the_pipelines_values_are_the_model_at_salibs_rows_bit_for_bit(prior_file):
-    """Production path (design step, chunked evaluate) against SALib's N (D + 2) rows."""
+def test_the_pipelines_values_are_the_model_at_salibs_rows_bit_for_bit(prior_file, monkeypatch):
+    """Production path (design step, chunk step) against SALib's N (D + 2) rows."""
     from agi_interventions import steps
     from agi_interventions.model import marginal_values
     from agi_interventions.parameters import INTERVENTIONS
     from agi_interventions.population import fractions_from_rest_of_world
+    from agi_interventions.steps import core
     from agi_interventions.store import ab_column
 
     worldview = load_worldview(REPO / "config/priors" / prior_file)
@@ -53,15 +54,27 @@ def test_the_pipelines_values_are_the_model_at_salibs_rows_bit_for_bit(prior_fil
     frames: list = []
     record = steps.design(worldview, n_base, seed, 4, frames.append)
     draws = pd.concat(frames, ignore_index=True)
+    # The chunk step evaluates the AB_j rows and sums them at once, storing none: keep the
+    # values its evaluation hands to the Sobol sums.
     parts: list = []
+    evaluate_chunk = core.evaluate_chunk
+
+    def kept(*args, **kwargs):
+        ab, counts = evaluate_chunk(*args, **kwargs)
+        parts.append(ab)
+        return ab, counts
+
+    monkeypatch.setattr(core, "evaluate_chunk", kept)
+    assert record["chunks"] == 4
     for chunk in range(record["chunks"]):
-        steps.evaluate(
+        steps.chunk(
             record,
             lambda start, stop, cols: draws.iloc[start:stop][list(cols)].reset_index(drop=True),
             chunk,
-            parts.append,
+            10,
         )
     ab = pd.concat(parts, ignore_index=True)
+    assert ab["base_index"].tolist() == list(range(n_base))  # every base point, in order
 
     design = SobolDesign(worldview, n_base, seed)
     reference = _salib_rows(design, n_base)

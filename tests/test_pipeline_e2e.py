@@ -80,14 +80,30 @@ CORE_TABLES = {
     ],
     "pairwise.csv": ["intervention", "other", "p_beats", "p_beats_ci_low", "p_beats_ci_high"],
     "diagnostics.csv": ["scope", "check", "description", "count", "total", "share"],
-    "value_of_information.csv": ["name", "kind", "value", "se", "ci_low", "ci_high"],
+    "value_of_information.csv": [
+        "name",
+        "kind",
+        "headline",
+        "headline_se",
+        "headline_low",
+        "headline_high",
+        "method",
+        "resolved",
+        "flag",
+        "value",
+        "se",
+        "ci_low",
+        "ci_high",
+    ],
     "expected_loss.csv": ["intervention", "expected_loss", "se"],
     "switching.csv": ["method", "parameter", "switch_value", "switch_quantile", "from", "to"],
     "prim_boxes.csv": ["intervention", "box", "coverage", "density", "mass", "parameter"],
     "sobol_decision.csv": ["output", "parameter", "S1", "S1_conf", "ST", "ST_conf"],
     "sobol_asinh.csv": ["output", "parameter", "S1", "S1_conf", "ST", "ST_conf"],
-    "method_comparison.csv": ["output", "parameter", "flagged"],
+    "method_comparison.csv": ["output", "parameter", "rank_sobol_ST", "rank_sobol_ST_asinh"],
     "resolution.csv": ["criterion", "first", "second"],
+    "structure.csv": ["input", "value", "state", "probability", "intervention", "mean"],
+    "risk.csv": ["rule", "setting", "setting_value", "intervention", "value", "ci_low"],
     "pawn.csv": ["output", "parameter", "index"],
     "mc_error.csv": ["quantity", "estimate", "half_width"],
 }
@@ -106,7 +122,9 @@ def test_every_output_is_written_with_its_columns(first_run, worldview):
     assert set(PARAMETER_NAMES) | set(INTERVENTIONS) | {"consistent"} <= set(draws.columns)
     ranking = pd.read_csv(folder / "ranking.csv")
     assert sorted(ranking["intervention"]) == sorted(INTERVENTIONS)
-    assert ranking["mean"].is_monotonic_decreasing
+    exact = ranking["mean_exact"].notna().all()
+    assert exact == (worldview == "baseline")  # the rest-of-world worldview has no engine
+    assert ranking["mean_exact" if exact else "mean"].is_monotonic_decreasing
     assert (ranking["n"] == 2 * N_BASE).all()
     sobol = pd.read_csv(folder / "sobol.csv")
     assert set(sobol["output"]) == set(INTERVENTIONS)
@@ -117,8 +135,9 @@ def test_every_output_is_written_with_its_columns(first_run, worldview):
         assert (folder / "figures" / f"{figure}.png").stat().st_size > 1000
     for log in (folder / "logs").iterdir():
         assert "Traceback" not in log.read_text()
-    for step in ("design", "evaluate_0", "sobol_chunk_0", "sobol", "decision", "scenarios"):
+    for step in ("design", "chunk_0", "summary", "decision", "report"):
         assert (folder / "benchmarks" / f"{step}.tsv").exists(), step
+    assert len(list((folder / "chunks").glob("sums_*.npz"))) == design["chunks"]
     provenance = json.loads((folder / "provenance.json").read_text())
     assert provenance["seed"] == 7
     assert provenance["samples"] == N_BASE
@@ -126,20 +145,30 @@ def test_every_output_is_written_with_its_columns(first_run, worldview):
 
 def test_report_is_self_contained_and_complete(first_run):
     html = (first_run / "results/baseline/report.html").read_text()
-    assert html.count("data:image/png;base64,") >= 7
+    from agi_interventions.report.captions import FIGURE_NAMES
+
+    assert html.count('src="data:image/png;base64,') == len(FIGURE_NAMES)  # every figure
     # the baseline has the exact engine: the headline quotes the winner's exact mean
+    from agi_interventions.parameters import display
     from agi_interventions.report.formatting import fmt_num
 
     ranking = pd.read_csv(first_run / "results/baseline/ranking.csv")
-    winner = ranking.sort_values("mean_exact", ascending=False).iloc[0]
-    assert f"exact means are {fmt_num(winner['mean_exact'])}" in html
+    winner, runner = ranking.sort_values("mean_exact", ascending=False).iloc[:2].itertuples()
+    lead = f"({fmt_num(winner.mean_exact)}) leads"
+    assert f"By exact mean, {display(winner.intervention)} {lead}" in html
+    assert f"{display(runner.intervention)} ({fmt_num(runner.mean_exact)})" in html
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)
+    assert html.index('class="card"') < html.index("<nav>")  # the decision card leads
     for heading in (
-        "What would change our mind",
+        "What would change the choice",
+        "Which beliefs move the choice",
+        "Ranking",
+        "Does the choice survive risk aversion?",
         "Monte Carlo error budget",
         "Tail-robust sensitivity",
+        "Priors of this worldview",
     ):
-        assert heading in html
+        assert f">{heading}</h2>" in html, heading
     assert "Illustrative" in html  # the prior notes
     assert "sha256" in html or "config/config.yaml" in html
 
@@ -199,15 +228,16 @@ def test_same_config_gives_byte_identical_tables(first_run, tmp_path):
     other.write_text(yaml.safe_dump(tiny_config()))
     (tmp_path / "config").mkdir()
     (tmp_path / "config/config.yaml").write_text(yaml.safe_dump(tiny_config(seed=999)))
-    # --configfile replaces the default config (here one with another seed).
-    result = run_snakemake(
-        tmp_path, "--configfile", str(other), "--until", "sobol", "rank", "decision", "scenarios"
-    )
+    # --configfile replaces the default config (here one with another seed); the decision
+    # rule needs the summary's tables, so it runs design, chunk, summary and decision.
+    result = run_snakemake(tmp_path, "--configfile", str(other), "--until", "decision")
     assert result.returncode == 0, result.stderr[-4000:]
     for name in (
         "sobol.csv",
         "sobol_decision.csv",
         "ranking.csv",
+        "pairwise.csv",
+        "risk.csv",
         "value_of_information.csv",
         "switching.csv",
         "prim_boxes.csv",
@@ -239,7 +269,7 @@ def test_chunking_does_not_change_any_table(first_run, tmp_path):
     result = run_snakemake(tmp_path)
     assert result.returncode == 0, result.stderr[-4000:]
     for worldview in ("baseline", "consistent"):
-        assert len(list((tmp_path / "results" / worldview / "chunks").glob("sobol_*.npz"))) == 4
+        assert len(list((tmp_path / "results" / worldview / "chunks").glob("sums_*.npz"))) == 4
         for table in (first_run / "results" / worldview).glob("*.csv"):
             other = tmp_path / "results" / worldview / table.name
             assert table.read_bytes() == other.read_bytes(), (worldview, table.name)

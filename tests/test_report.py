@@ -243,17 +243,33 @@ def test_prior_rows(worldview):
 
 def test_headline_uses_paired_difference_interval():
     text = " ".join(headline_sentences(make_ranking(), make_pairwise()))
-    assert text.startswith("Cooperation, aligned has the highest mean marginal value, 0.0130")
-    assert "paired difference [0.0103, 0.0123]" in text
+    assert text.startswith(
+        "By mean in the sample, Cooperation, aligned (0.0130, 95% interval [0.0110, 0.0160]) "
+        "leads Alignment (0.00170"
+    )
+    assert "paired difference is 0.0113 (95% interval [0.0103, 0.0123])" in text
     assert "excludes zero" in text
-    assert "mean is 7.65 times" in text  # 1.3e-2 / 1.7e-3
     assert "55.0% of prior draws" in text
+    assert "disagree" not in text  # the winner by mean is also the most often best
+
+
+def test_headline_says_when_the_paired_interval_includes_zero():
+    pairwise = make_pairwise()
+    lead = (pairwise["intervention"] == "a_CV") & (pairwise["other"] == "a_V")
+    pairwise.loc[lead, "mean_difference_ci_low"] = -1e-3
+    text = " ".join(headline_sentences(make_ranking(), pairwise))
+    assert "[-0.00100, 0.0123]" in text
+    assert "includes zero: this sample cannot order the two means" in text
+    assert "excludes zero" not in text
 
 
 def test_headline_falls_back_to_mean_intervals_and_flags_disagreement():
     ranking = make_ranking(p_best=(0.30, 0.60, 0.10))
-    text = " ".join(headline_sentences(ranking, make_pairwise(with_difference=False)))
-    assert "do not overlap" in text  # [0.011, 0.016] vs [-1.8e-4, 3.6e-3]
+    text = " ".join(headline_sentences(ranking, None))  # no paired differences
+    # both means with their own intervals: [0.011, 0.016] vs [-1.8e-4, 3.6e-3]
+    assert "Cooperation, aligned (0.0130, 95% interval [0.0110, 0.0160])" in text
+    assert "Alignment (0.00170, [-1.80×10⁻⁴, 0.00360])" in text
+    assert "paired difference" not in text
     assert "disagree: Alignment is best in the largest share of draws, 60.0%" in text
 
 
@@ -275,32 +291,63 @@ def test_diagnostics_reports_nonfinite_and_nothing_dropped():
 
 @pytest.fixture(scope="module")
 def report_html(worldview, values):
+    from agi_interventions.narrative import headline_title, sobol_sentences
+    from agi_interventions.report.figures import prior_marginals, risk_bars
+    from agi_interventions.report.glossary import GLOSSARY
+    from agi_interventions.report.tables import frame_table, prior_table
+    from agi_interventions.risk import risk_table
+
     sobol = make_sobol()
     ranking = make_ranking()
     figures = report_figures(values, sobol, ranking)
+    figures["priors"] = figure_png(prior_marginals(worldview.priors))
+    risk = risk_table(values[list(INTERVENTIONS)], seed=1, n_bootstrap=20)
+    figures["risk"] = figure_png(risk_bars(risk))
     assert set(figures) == set(FIGURE_CAPTIONS)
+    captions = {name: FIGURE_CAPTIONS[name] for name in figures}
     context = ReportContext(
-        worldview=worldview.name,
+        title=f"Worldview {worldview.name}",
+        subtitle=f"Structure: {worldview.structure.describe()}",
         description=worldview.description,
-        structure=worldview.structure.describe(),
-        derived_note="",
-        consistent_by_construction=False,
-        priors=prior_rows(worldview),
-        ranking=ranking,
-        pairwise=make_pairwise(),
-        diagnostics=make_diagnostics(),
-        sobol=sobol,
-        figures=figures,
-        provenance={"seed": 42, "N": 256, "packages": {"numpy": np.__version__}},
+        card_title=headline_title(ranking),
+        card_lines=["CARD-LINE <i>escaped</i>"],
+        cruxes=["CRUX-ONE"],
+        card_notes=["CARD-NOTE"],
         sections=[
             ReportSection(
+                "Ranking",
+                paragraphs=headline_sentences(ranking, make_pairwise()),
+                tables=[ranking],
+                figures={captions["p_best"]: figures["p_best"]},
+            ),
+            ReportSection(
                 "Value of information",
-                html="<p class='voi'>EVPI-FRAGMENT</p>",
                 paragraphs=["VOI paragraph <b>escaped</b>"],
-                tables=[("EVPPI", pd.DataFrame({"parameter": ["U_B"], "evppi": [1.2e-5]}))],
-            )
+                tables=[frame_table(pd.DataFrame({"parameter": ["U_B"], "evppi": [1.2e-5]}))],
+                details=[pd.DataFrame({"detail": ["DETAIL-ROW"]})],
+                notes=["VOI-NOTE"],
+            ),
+            ReportSection(
+                "Sensitivity",
+                paragraphs=sobol_sentences(sobol),
+                figures={
+                    captions[n]: figures[n]
+                    for n in ("sobol", "marginal_values", "alignment_channels", "risk")
+                },
+            ),
+            ReportSection(
+                "Priors of this worldview",
+                tables=[prior_table(prior_rows(worldview))],
+                figures={captions["priors"]: figures["priors"]},
+            ),
+            ReportSection(
+                "Possible and impossible populations",
+                paragraphs=diagnostics_sentences(make_diagnostics(), ranking, False),
+                tables=[diagnostics_table(make_diagnostics())],
+            ),
         ],
-        values=values,
+        glossary=GLOSSARY,
+        provenance={"seed": 42, "N": 256, "packages": {"numpy": np.__version__}},
     )
     return render_report(context)
 
@@ -316,17 +363,38 @@ def test_report_is_self_contained(report_html):
 
 
 def test_report_content(report_html):
-    headline = re.search(r'<section id="headline".*?</section>', report_html, re.S).group(0)
-    assert "Highest mean marginal value: Cooperation, aligned" in headline
+    # the decision card leads, before the navigation and every section
+    card = re.search(r'<section id="decision" class="card">.*?</section>', report_html, re.S)
+    assert card is not None
+    assert report_html.index(card.group(0)) < report_html.index("<nav>")
+    card_html = card.group(0)
+    assert "Highest mean marginal value: Cooperation, aligned" in card_html
+    assert "CARD-LINE &lt;i&gt;escaped&lt;/i&gt;" in card_html
+    assert "CRUX-ONE" in card_html and "CARD-NOTE" in card_html
     for note in ("NOTE-UB-good-bargaining", "NOTE-b-coin-flip", "NOTE-fixed-tractability"):
         assert note in report_html
     assert f"{N_INCONSISTENT:,}" in report_html
     assert "Nothing was dropped" in report_html
-    assert "How to read this report" in report_html
-    # extra section: trusted fragment raw, paragraphs escaped, tables formatted
-    assert "<p class='voi'>EVPI-FRAGMENT</p>" in report_html
+    # every section is linked from the navigation, then the glossary and provenance
+    for section_id in (
+        "ranking",
+        "value-of-information",
+        "sensitivity",
+        "priors-of-this-worldview",
+        "possible-and-impossible-populations",
+        "glossary",
+        "provenance",
+    ):
+        assert f'<a href="#{section_id}">' in report_html
+        assert f'id="{section_id}"' in report_html
+    assert "Marginal value" in report_html.split('id="glossary"')[1]  # a glossary term
+    # extra section: paragraphs escaped, tables formatted, details and notes shown
     assert "VOI paragraph &lt;b&gt;escaped&lt;/b&gt;" in report_html
     assert "1.20×10⁻⁵" in report_html
-    # Sobol sentence generated from the numbers: a_V's ST of 1.7 cannot be, so it is not quoted
-    assert "U_B (ST 1.7" not in report_html
+    assert "DETAIL-ROW" in report_html.split("<summary>More</summary>")[1]
+    assert "VOI-NOTE" in report_html
+    # Sobol sentences generated from the numbers: a_V's ST of 1.7 cannot be, so it is not
+    # quoted, while the estimates that can be are
+    assert "(ST 0." in report_html
+    assert "U_B (ST 1.70" not in report_html
     assert "numpy " + np.__version__ in report_html

@@ -13,11 +13,12 @@ from SALib.sample import sobol as salib_sample
 from agi_interventions import api, steps
 from agi_interventions.configuration import ConfigError, DecisionSettings
 from agi_interventions.design import SobolDesign
-from agi_interventions.io import csv_text
+from agi_interventions.io import csv_text, text_column
 from agi_interventions.model import marginal_values
 from agi_interventions.parameters import INTERVENTIONS
 from agi_interventions.priors import load_worldview
 from agi_interventions.stats import subsample
+from agi_interventions.tails import KHAT_INFINITE_VARIANCE
 
 REPO = Path(__file__).resolve().parents[1]
 N_BASE = 256
@@ -78,11 +79,24 @@ def test_sobol_tables_carry_exact_values_and_flags(one_chunk):
     assert sobol["ST_exact"].notna().all()
     assert (sobol["S1_exact"] <= sobol["ST_exact"] + 1e-12).all()
     impossible = (sobol["S1"] < 0) | (sobol["S1"] > 1) | (sobol["ST"] < 0) | (sobol["ST"] > 1)
-    assert (sobol.loc[impossible, "flag"].fillna("") != "").all()
-    assert (
-        sobol.loc[~impossible & (sobol["S1"] - sobol["ST"] <= sobol["ST_conf"]), "flag"].fillna("")
-        == ""
-    ).all()
+    flags, tail = text_column(sobol["flag"]), text_column(sobol["tail_flag"])
+    assert (flags[impossible] != "").all()
+    # every flag names exactly its row's problems: an index outside [0, 1], ST below S1 by
+    # more than ST's half-width, or an output whose tails make its intervals unreliable
+    for row, flag, heavy in zip(sobol.itertuples(index=False), flags, tail, strict=True):
+        expected = [
+            f"{name} {'< 0' if value < 0 else '> 1'}"
+            for name, value in (("S1", row.S1), ("ST", row.ST))
+            if not 0.0 <= value <= 1.0
+        ]
+        if row.S1 - row.ST > row.ST_conf:
+            expected.append("ST < S1")
+        if heavy:
+            expected.append("heavy tail: interval unreliable")
+        assert flag == "; ".join(expected), row
+        # the tail flag is the squared output's Pareto shape against its limit
+        assert np.isfinite(row.khat_square)
+        assert bool(heavy) == (row.khat_square >= KHAT_INFINITE_VARIANCE), row
     decision = one_chunk["sobol_decision"]
     indicator = f"best_is_{one_chunk.design['winner']}"
     assert decision.loc[decision["output"] == indicator, "ST_exact"].isna().all()
@@ -133,7 +147,20 @@ def test_decision_tables_put_exact_values_beside_the_estimates(baseline):
     for name in baseline.uncertain:
         got = voi.loc[voi["name"] == name, "value_exact"].iloc[0]
         assert got == pytest.approx(exact.evppi_parameter(list(INTERVENTIONS), name), rel=1e-9)
-    assert {"exact", "monte carlo"} <= set(tables["switching"]["method"])
+    # with the engine every switching value is exact: where the exact conditional means of
+    # the two interventions cross, the best changing from one to the other
+    switching = tables["switching"]
+    assert len(switching) and set(switching["method"]) == {"exact"}
+    for row in switching.itertuples(index=False):
+        x = np.array([row.switch_value])
+        step = 1e-6 * max(abs(row.switch_value), 1e-12)
+        first = exact.conditional_mean(row[switching.columns.get_loc("from")], {row.parameter: x})
+        second = exact.conditional_mean(row.to, {row.parameter: x})
+        assert first[0] == pytest.approx(second[0], rel=1e-6, abs=1e-15)
+        around = {row.parameter: np.array([row.switch_value - step, row.switch_value + step])}
+        means = {o: exact.conditional_mean(o, around) for o in INTERVENTIONS}
+        best = [max(INTERVENTIONS, key=lambda o, i=i: means[o][i]) for i in range(2)]
+        assert best == [row[switching.columns.get_loc("from")], row.to], row
     curves = tables["switching_curves"]
     assert curves["parameter"].nunique() == 2
     assert curves["mean_exact"].notna().all()

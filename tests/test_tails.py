@@ -19,7 +19,9 @@ from scipy import stats
 from agi_interventions import api
 from agi_interventions.exact import engine_for
 from agi_interventions.priors import load_worldview
+from agi_interventions.ranking import mean_ci
 from agi_interventions.tails import (
+    fit_tails,
     gpd_fit,
     khat_threshold,
     mean_interval,
@@ -61,6 +63,8 @@ def test_tail_length_and_thresholds_follow_the_paper():
     assert khat_threshold(100) == pytest.approx(0.5)
     assert min_sample_size(0.5) == pytest.approx(100.0)
     assert min_sample_size(-0.4) == pytest.approx(10.0)
+    assert min_sample_size(0.69) == pytest.approx(10.0 ** (1 / 0.31))
+    assert min_sample_size(0.7) == math.inf  # the threshold's cap: no N suffices
     assert min_sample_size(0.99999) == math.inf
     assert min_sample_size(1.2) == math.inf
 
@@ -265,3 +269,21 @@ def test_sobol_check_passes_light_tailed_outputs_at_the_default_size():
         draws = api.simulate(path, N, seed=seed, columns=["a_V", "a_CV", "a_CnotV"])
         for output in draws:
             assert not sobol_tail_check(draws[output].to_numpy()).flagged
+
+
+def test_rounding_noise_around_zero_is_not_a_tail() -> None:
+    """Values that are zero in exact arithmetic, off by 1e-18, do not make a heavy tail."""
+    rng = np.random.default_rng(7)
+    n = 20_000
+    values = rng.lognormal(-4.0, 1.0, n)
+    values[: n // 3] = 0.0
+    values[:200] = -np.abs(rng.standard_cauchy(200)) * 1e-18  # rounding noise, heavy-tailed
+    left, _ = fit_tails(values)
+    assert left.khat == -math.inf
+    interval = mean_ci(values)
+    assert interval.flag == "" and math.isfinite(interval.low)
+    # the same shape at a scale that moves the mean is still fitted and flagged
+    values[:200] = -np.abs(rng.standard_cauchy(200)) * 1e-2
+    left, _ = fit_tails(values)
+    assert left.khat > 0.7
+    assert mean_ci(values).flag != ""

@@ -20,6 +20,7 @@ from agi_interventions.cli import main
 from agi_interventions.configuration import ConfigError
 from agi_interventions.errors import PriorError
 from agi_interventions.priors import load_worldview
+from agi_interventions.tails import pareto_khat
 
 from .conftest import VALID_PRIORS, NoAliasDumper
 
@@ -230,6 +231,25 @@ def test_a_narrow_prior_on_a_tiny_scale_is_not_a_constant(tmp_path):
     assert load_worldview(_write(tmp_path, parameters)).priors["F_I"].support()[0] == 1e-12
 
 
+#: Columns that may be infinite, by table, and the column that must then say why (None: an
+#: infinite value is itself the answer). A tail with ``k_hat >= 1`` has no finite mean: the
+#: draws cannot bound that side of an interval (agi_interventions.tails.mean_interval); an
+#: order whose gap may be 0 needs an unbounded N (agi_interventions.mc_error).
+UNBOUNDED: dict[str, list[tuple[tuple[str, ...], str | None]]] = {
+    "ranking": [
+        (("mean_ci_low", "mean_ci_high"), "mean_ci_flag"),
+        (("mean_consistent_ci_low", "mean_consistent_ci_high"), None),  # checked below
+    ],
+    "pairwise": [(("mean_difference_ci_low", "mean_difference_ci_high"), "mean_difference_flag")],
+    "value_of_information": [
+        (("headline_low", "headline_high"), "flag"),
+        (("exact_ci_low", "exact_ci_high"), "exact_flag"),
+    ],
+    "mc_error": [(("half_width", "relative"), None)],
+    "resolution": [(("n_base_needed", "n_base_needed_low", "n_base_needed_high"), None)],
+}
+
+
 @pytest.mark.parametrize(
     ("name", "entry"),
     [
@@ -246,9 +266,31 @@ def test_extreme_but_accepted_priors_run_to_a_full_report(tmp_path, name, entry)
     )
     html = api.render(results)
     assert html.startswith("<!DOCTYPE html>") and len(results.figures) == 0
-    for table in results.tables.values():
+    tables = results.tables
+    for name, table in tables.items():  # every estimate is finite: nothing overflowed
         numbers = table.select_dtypes("number")
-        assert not np.isinf(numbers.to_numpy()).any()
+        unbounded = [c for c in numbers.columns if np.isinf(numbers[c]).any()]
+        allowed = {c for ends, _ in UNBOUNDED.get(name, []) for c in ends}
+        assert set(unbounded) <= allowed, (name, unbounded)
+        for ends, flag in UNBOUNDED.get(name, []):  # an unbounded interval says why
+            if flag is not None:
+                rows = np.isinf(table[[c for c in ends if c in table]]).any(axis=1)
+                assert (io.text_column(table.loc[rows, flag]) != "").all(), (name, flag)
+    # an infinite half-width is that of a mean whose interval is unbounded
+    ranking = tables["ranking"].set_index("intervention")
+    draws = results.draws
+    for option, row in ranking.iterrows():  # the consistent draws' interval has no flag column
+        ends = row[["mean_consistent_ci_low", "mean_consistent_ci_high"]].astype(float)
+        if np.isinf(ends).any():
+            kept = draws.loc[draws["consistent"], option].to_numpy()
+            kept = kept[np.isfinite(kept)]
+            assert pareto_khat(kept / np.abs(kept).max()) >= 1.0, option  # no finite mean
+    mc_error = tables["mc_error"]
+    for quantity in mc_error.loc[np.isinf(mc_error["half_width"]), "quantity"]:
+        kind, _, option = quantity.partition(" ")
+        assert kind == "mean", quantity
+        ends = ranking.loc[option, ["mean_ci_low", "mean_ci_high"]].astype(float)
+        assert np.isinf(ends).any(), quantity
 
 
 # --------------------------------------------------------------------------- intermediate files
@@ -256,13 +298,16 @@ def test_extreme_but_accepted_priors_run_to_a_full_report(tmp_path, name, entry)
 
 @pytest.fixture
 def small_design(tmp_path):
+    """A design of two chunks, each chunk's sums and counts, and the summary's tables."""
     design, draws = tmp_path / "design.json", tmp_path / "draws.parquet"
     argv = ["design", "--priors", str(BASELINE), "--samples", "64", "--seed", "1"]
     assert main([*argv, "--chunks", "2", "--draws", str(draws), "--design", str(design)]) == 0
     for chunk in range(2):
         base = ["--design", str(design), "--draws", str(draws), "--chunk", str(chunk)]
-        out = ["--out", str(tmp_path / f"ab_{chunk}.parquet")]
-        assert main(["evaluate", *base, *out, "--counts", str(tmp_path / f"c_{chunk}.json")]) == 0
+        out = ["--sums", str(tmp_path / f"s_{chunk}.npz")]
+        out += ["--counts", str(tmp_path / f"c_{chunk}.json")]
+        assert main(["chunk", *base, "--resamples", "10", *out]) == 0
+    assert _summary(tmp_path, tmp_path / "tables") == 0
     return tmp_path
 
 
@@ -270,24 +315,55 @@ def _errors(caplog) -> list[str]:
     return [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
 
 
-def _diagnostics(folder: Path) -> int:
-    counts = [str(folder / f"c_{c}.json") for c in range(2)]
-    argv = ["diagnostics", "--design", str(folder / "design.json")]
-    argv += ["--draws", str(folder / "draws.parquet"), "--counts", *counts]
-    return main([*argv, "--out", str(folder / "diagnostics.csv")])
+def _summary_inputs(folder: Path) -> list[str]:
+    """The summary step's input arguments: the design, the draws, every chunk's files."""
+    argv = ["--design", str(folder / "design.json"), "--draws", str(folder / "draws.parquet")]
+    argv += ["--sums", *(str(folder / f"s_{c}.npz") for c in range(2))]
+    return [*argv, "--counts", *(str(folder / f"c_{c}.json") for c in range(2))]
+
+
+def _summary(folder: Path, out: Path) -> int:
+    """Run the summary step (Sobol tables, ranking, diagnostics) on the chunks' files."""
+    argv = ["summary", "--priors", str(BASELINE), *_summary_inputs(folder)]
+    return main([*argv, "--out-dir", str(out)])
+
+
+def _refused(folder: Path) -> int:
+    """Run the summary step into a new folder; a refused input must leave no table there."""
+    out = folder / "refused"
+    code = _summary(folder, out)
+    assert not list(out.glob("*.csv"))
+    return code
+
+
+def _decision(folder: Path, priors: Path = BASELINE) -> list[str]:
+    """The decision step's arguments on the small design's files (without --out-dir)."""
+    tables = folder / "tables"
+    argv = ["decision", "--priors", str(priors), "--design", str(folder / "design.json")]
+    argv += ["--draws", str(folder / "draws.parquet"), "--seed", "1"]
+    argv += ["--sobol", str(tables / "sobol.csv")]
+    return [*argv, "--sobol-asinh", str(tables / "sobol_asinh.csv")]
+
+
+def test_the_small_design_runs_to_its_tables(small_design):
+    """The files the refusals below break are, unbroken, accepted."""
+    assert (small_design / "tables" / "diagnostics.csv").exists()
+    assert _summary(small_design, small_design / "again") == 0
+    assert (small_design / "again" / "diagnostics.csv").read_bytes() == (
+        small_design / "tables" / "diagnostics.csv"
+    ).read_bytes()
 
 
 def test_emptied_counts_are_refused(small_design, caplog):
     (small_design / "c_0.json").write_text("{}")
-    assert _diagnostics(small_design) == 2
+    assert _refused(small_design) == 2
     assert "c_0.json" in _errors(caplog)[0]
-    assert not (small_design / "diagnostics.csv").exists()
 
 
 def test_half_a_draws_file_is_refused(small_design, caplog):
     draws = pd.read_parquet(small_design / "draws.parquet")
     draws.iloc[: len(draws) // 2].to_parquet(small_design / "draws.parquet")
-    assert _diagnostics(small_design) == 2
+    assert _refused(small_design) == 2
     assert "draws.parquet" in _errors(caplog)[0]
 
 
@@ -299,19 +375,14 @@ def test_draws_of_another_design_are_refused(small_design, tmp_path_factory, cap
         == 0
     )
     (other / "d.parquet").replace(small_design / "draws.parquet")
-    assert _diagnostics(small_design) == 2
+    assert _refused(small_design) == 2
     assert "another design" in _errors(caplog)[0]
 
 
 def test_a_truncated_sums_file_is_refused(small_design, caplog):
-    base = ["--design", str(small_design / "design.json")]
-    base += ["--draws", str(small_design / "draws.parquet")]
-    out = small_design / "s_0.npz"
-    argv = ["sobol-chunk", *base, "--chunk", "0", "--ab", str(small_design / "ab_0.parquet")]
-    assert main([*argv, "--resamples", "10", "--out", str(out)]) == 0
-    out.write_bytes(out.read_bytes()[:100])
-    argv = ["sobol", "--priors", str(BASELINE), *base[:2], "--sums", str(out), str(out)]
-    assert main([*argv, "--out-dir", str(small_design)]) == 2
+    sums = small_design / "s_0.npz"
+    sums.write_bytes(sums.read_bytes()[:100])
+    assert _refused(small_design) == 2
     assert "s_0.npz" in _errors(caplog)[0] and "npz" in _errors(caplog)[0]
 
 
@@ -320,10 +391,13 @@ def test_a_prior_file_other_than_the_designs_is_refused(small_design, tmp_path, 
     data = yaml.safe_load(BASELINE.read_text())
     data["parameters"]["U_B"]["high"] = 2.0
     other.write_text(yaml.safe_dump(data))
-    argv = ["decision", "--priors", str(other), "--design", str(small_design / "design.json")]
-    argv += ["--draws", str(small_design / "draws.parquet"), "--seed", "1"]
+    argv = _decision(small_design, other)
     assert main([*argv, "--out-dir", str(small_design / "out")]) == 2
     assert "rerun from the design step" in _errors(caplog)[0]
+    argv = ["summary", "--priors", str(other), *_summary_inputs(small_design)]
+    assert main([*argv, "--out-dir", str(small_design / "out")]) == 2
+    assert "rerun from the design step" in _errors(caplog)[-1]
+    assert not (small_design / "out").exists() or not list((small_design / "out").iterdir())
 
 
 def test_editing_a_note_keeps_the_design_valid(small_design, tmp_path, caplog):
@@ -333,6 +407,9 @@ def test_editing_a_note_keeps_the_design_valid(small_design, tmp_path, caplog):
     data["description"] = "a new description"
     other.write_text(yaml.safe_dump(data))
     assert load_worldview(other).fingerprint == load_worldview(BASELINE).fingerprint
+    argv = ["summary", "--priors", str(other), *_summary_inputs(small_design)]
+    assert main([*argv, "--out-dir", str(small_design / "noted")]) == 0
+    assert _errors(caplog) == []
 
 
 # --------------------------------------------------------------------------- subcommands
@@ -382,19 +459,19 @@ def test_an_output_path_that_is_a_folder_or_under_a_file_is_refused(tmp_path, ca
     ],
 )
 def test_scenario_arguments_are_checked(small_design, caplog, flags, fragment):
-    argv = ["scenarios", "--design", str(small_design / "design.json")]
-    argv += ["--draws", str(small_design / "draws.parquet"), "--seed", "1", *flags]
+    argv = [*_decision(small_design), *flags]
     assert main([*argv, "--out-dir", str(small_design / "o")]) == 2
     assert fragment in _errors(caplog)[0]
+    assert not (small_design / "o").exists()
 
 
 def test_decision_arguments_are_checked(small_design, caplog):
-    argv = ["decision", "--priors", str(BASELINE), "--design", str(small_design / "design.json")]
-    argv += ["--draws", str(small_design / "draws.parquet"), "--seed", "1"]
+    argv = _decision(small_design)
     assert main([*argv, "--exact-draws", "1", "--out-dir", str(small_design / "o")]) == 2
     assert "--exact-draws" in _errors(caplog)[0]
     assert main([*argv, "--group", "g=U_B,NOPE", "--out-dir", str(small_design / "o")]) == 2
     assert "NOPE" in _errors(caplog)[-1]
+    assert not (small_design / "o").exists()
 
 
 # --------------------------------------------------------------------------- notebook, files

@@ -151,11 +151,7 @@ def parameter_ranges(priors: Mapping[str, Prior], structure: Structure) -> dict[
     """
     ranges: dict[str, tuple[float, float]] = {}
     for name, prior in priors.items():
-        if prior.is_fixed:
-            ranges[name] = (float(prior.value), float(prior.value))  # type: ignore[arg-type]
-        else:
-            low, high = prior.ppf(EXTREME_PROBABILITIES)
-            ranges[name] = (float(low), float(high))
+        ranges[name] = prior.extreme_range
     switches = set(structure.switches)
     atoms = {name: list(range(len(p))) for name, p in structure.categorical().items()}
     for variant in structure.variants:

@@ -10,11 +10,23 @@
     >>> view = load_worldview("config/priors/baseline.yaml")   # read and validate once
     >>> api.p_best(api.simulate(view, 10**7, seed=1, columns=["a_V", "a_CV", "a_CnotV"]))
 
+Several worldviews, side by side and pooled by credence:
+
+    >>> views = {name: api.analyse(f"config/priors/{name}.yaml", samples=4096, seed=1,
+    ...                            name=name) for name in ("baseline", "lightcone")}
+    >>> tables = api.pool(list(views.values()), {"baseline": 0.7, "lightcone": 0.3}, seed=1)
+    >>> tables["pooled"]                         # the mixture's ranking, exact where it can be
+    >>> html = api.render_comparison(tables, list(views.values()), {"baseline": 0.7,
+    ...                              "lightcone": 0.3})
+    >>> api.compare("config/priors/baseline.yaml", "config/priors/lightcone.yaml")  # swaps
+
 :func:`analyse` runs the pipeline's steps (:mod:`agi_interventions.steps`) in memory, with
 the same settings, defaults and seed as ``snakemake``; its tables are the pipeline's, byte for
 byte. :func:`simulate`, :func:`p_best` and :func:`summarise` are plain Monte Carlo without a
 Sobol design (:mod:`agi_interventions.montecarlo`); :func:`rank` gives the pipeline's ranking
-table of any frame of independent draws.
+table of any frame of independent draws. :func:`pool`, :func:`render_comparison` and
+:func:`compare` are the ``compare`` rule's comparison of worldviews
+(:mod:`agi_interventions.compare`).
 """
 
 from __future__ import annotations
@@ -40,7 +52,17 @@ from agi_interventions.parameters import INTERVENTIONS
 from agi_interventions.priors import Worldview, load_worldview
 from agi_interventions.results import WorldviewResults
 
-__all__ = ["analyse", "p_best", "rank", "render", "simulate", "summarise"]
+__all__ = [
+    "analyse",
+    "compare",
+    "p_best",
+    "pool",
+    "rank",
+    "render",
+    "render_comparison",
+    "simulate",
+    "summarise",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -233,3 +255,108 @@ def render(results: WorldviewResults, rank_shift: int | None = None) -> str:
     if rank_shift is None:
         rank_shift = DecisionSettings.default().rank_shift
     return build_report(results, rank_shift=rank_shift)
+
+
+def _view(worldview: Worldview | str | Path) -> Worldview:
+    return worldview if isinstance(worldview, Worldview) else load_worldview(worldview)
+
+
+def compare(
+    reference: Worldview | str | Path, other: Worldview | str | Path, *, seed: int = 0
+) -> pd.DataFrame:
+    """Swap each belief of ``other`` into ``reference`` alone, and attribute the change.
+
+    Parameters
+    ----------
+    reference, other
+        Validated worldviews or prior files.
+    seed
+        Seed of the Monte Carlo means, used only where the exact engine does not apply.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The comparison's ``swaps.csv`` for this pair
+        (:func:`agi_interventions.compare.swaps.compare_worldviews`): a row per differing
+        prior or variant swapped alone, with the means, the winner, the lead and its Shapley
+        share (exact where the engine applies), between a ``(none)`` and an ``(all)`` row.
+    """
+    from agi_interventions.compare.swaps import compare_worldviews
+
+    return compare_worldviews(_view(reference), _view(other), list(INTERVENTIONS), seed)
+
+
+def pool(
+    results: Sequence[WorldviewResults],
+    credences: Mapping[str, float] | None = None,
+    *,
+    seed: int,
+    reference: str | None = None,
+    evppi_bootstrap: int | None = None,
+) -> dict[str, pd.DataFrame]:
+    """Compare worldviews side by side and pool them by credence, as the ``compare`` rule does.
+
+    Parameters
+    ----------
+    results
+        Each worldview's results (from :func:`analyse` or :meth:`WorldviewResults.read` with
+        ``inputs=True``).
+    credences
+        Worldview name to credence (scaled to sum to one); None for equal credences.
+    seed
+        The one seed.
+    reference
+        The worldview the others are swapped into (default: the first).
+    evppi_bootstrap
+        Bootstrap replicates of the regression EVPPI (default: the configuration's).
+
+    Returns
+    -------
+    dict
+        ``comparison``, ``pooled``, ``pooled_value_of_information``, ``decision_rules`` and
+        ``swaps`` (see the README's outputs table); render them with
+        :func:`render_comparison`.
+    """
+    from agi_interventions import steps
+
+    if evppi_bootstrap is None:
+        evppi_bootstrap = DecisionSettings.default().evppi_bootstrap
+    tables = steps.compare(
+        results, credences, reference=reference, seed=seed, evppi_bootstrap=evppi_bootstrap
+    )
+    return {name: io.as_written(table) for name, table in tables.items()}
+
+
+def render_comparison(
+    tables: Mapping[str, pd.DataFrame],
+    results: Sequence[WorldviewResults],
+    credences: Mapping[str, float] | None = None,
+) -> str:
+    """Render the comparison report of :func:`pool`'s tables.
+
+    Parameters
+    ----------
+    tables
+        From :func:`pool`.
+    results
+        The same worldviews' results.
+    credences
+        The same credences (None for equal).
+
+    Returns
+    -------
+    str
+        The self-contained HTML document.
+    """
+    from agi_interventions.compare.pool import normalise_credences
+    from agi_interventions.report.comparison import build_comparison_report, overlay_parameters
+    from agi_interventions.report.comparison_figures import comparison_figures
+    from agi_interventions.report.figures import figure_png
+
+    views = [r.worldview for r in results]
+    figures = {
+        name: figure_png(figure)
+        for name, figure in comparison_figures(tables, views, overlay_parameters(tables)).items()
+    }
+    weights = normalise_credences(credences, [v.name for v in views])
+    return build_comparison_report(tables, views, weights, figures, {"credences": weights})

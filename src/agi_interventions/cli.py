@@ -172,6 +172,35 @@ def build_parser() -> argparse.ArgumentParser:
         ("--decision", {"action": "store_true", "help": "include the decision analysis"}),
         ("--out", _path()),
     )
+    _add(
+        sub,
+        "compare",
+        commands.compare,
+        "Compare and pool worldviews from their result folders; write the comparison report.",
+        (
+            "--worldview",
+            {
+                "nargs": 3,
+                "action": "append",
+                "required": True,
+                "metavar": ("NAME", "PRIORS", "RESULTS"),
+                "help": "a worldview: its name, prior file and result folder (repeat, >= 2)",
+            },
+        ),
+        (
+            "--credence",
+            {
+                "action": "append",
+                "default": [],
+                "metavar": "NAME=VALUE",
+                "help": "a worldview's credence (repeat; default: equal credences)",
+            },
+        ),
+        ("--reference", {"default": "", "help": "worldview swapped into (default: the first)"}),
+        SEED,
+        ("--evppi-bootstrap", integer),
+        ("--out-dir", _path("the comparison folder (results/comparison)")),
+    )
     return parser
 
 

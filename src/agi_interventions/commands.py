@@ -244,6 +244,72 @@ def report(args: argparse.Namespace) -> None:
     io.write_text(build_report(results, rank_shift=args.rank_shift), args.out)
 
 
+def parse_credences(specs: Sequence[str]) -> dict[str, float]:
+    """Parse ``--credence NAME=VALUE`` arguments (each value a finite number at least 0)."""
+    import math
+
+    credences: dict[str, float] = {}
+    for spec in specs:
+        name, sep, value = spec.partition("=")
+        try:
+            number = float(value)
+        except ValueError:
+            number = math.nan
+        if not sep or not name or not math.isfinite(number) or number < 0:
+            raise ValueError(
+                f"--credence {spec!r}: expected NAME=VALUE with a finite number at least 0"
+            )
+        if name in credences:
+            raise ValueError(f"--credence: {name!r} is given twice")
+        credences[name] = number
+    return credences
+
+
+def compare(args: argparse.Namespace) -> None:
+    """Compare and pool worldviews; write the comparison tables, figures and report."""
+    from agi_interventions import registry, steps
+    from agi_interventions.compare.pool import normalise_credences
+    from agi_interventions.provenance import package_versions
+    from agi_interventions.report.comparison import build_comparison_report, overlay_parameters
+    from agi_interventions.report.comparison_figures import comparison_figures
+    from agi_interventions.report.figures import figure_png
+    from agi_interventions.results import WorldviewResults
+
+    io.check_outputs(folders=[args.out_dir])
+    if len(args.worldview) < 2:
+        raise ValueError("--worldview: a comparison needs at least two worldviews")
+    results = [
+        WorldviewResults.read(Path(folder), Path(priors), name, inputs=True)
+        for name, priors, folder in args.worldview
+    ]
+    credences = parse_credences(args.credence)
+    tables = steps.compare(
+        results,
+        credences,
+        reference=args.reference or None,
+        seed=args.seed,
+        evppi_bootstrap=args.evppi_bootstrap,
+    )
+    folder = Path(args.out_dir)
+    for name, table in tables.items():
+        io.write_csv(table, folder / registry.COMPARISON_BY_NAME[name].file)
+    views = [r.worldview for r in results]
+    figures = {}
+    for name, figure in comparison_figures(tables, views, overlay_parameters(tables)).items():
+        figures[name] = figure_png(figure)
+        io.write_bytes(figures[name], folder / registry.COMPARISON_BY_NAME[f"figure:{name}"].file)
+    weights = normalise_credences(credences, [v.name for v in views])
+    provenance = {
+        "seed": args.seed,
+        "credences (normalised)": weights,
+        "reference": args.reference or views[0].name,
+        "prior files": {v.name: str(v.path) for v in views},
+        "versions": package_versions(),
+    }
+    html = build_comparison_report(tables, views, weights, figures, provenance)
+    io.write_text(html, folder / registry.COMPARISON_BY_NAME["report"].file)
+
+
 def check_priors(args: argparse.Namespace) -> None:
     """Validate prior files; every problem of every file is listed."""
     from agi_interventions.priors import load_worldview

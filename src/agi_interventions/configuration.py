@@ -150,6 +150,7 @@ def value_problems(config: Mapping[str, Any], source: str) -> list[str]:
             f"(two draws of the 2N per bin at least, and more for smooth curves); got "
             f"samples {samples}: use fewer bins or a larger N"
         )
+    problems.extend(comparison_problems(config, source))
     groups = decision.get("groups")
     if isinstance(groups, Mapping):
         known = known_names()
@@ -173,6 +174,49 @@ def value_problems(config: Mapping[str, Any], source: str) -> list[str]:
                 )
             if len(set(map(str, members))) != len(members):
                 problems.append(f"{where}: a parameter is listed twice")
+    return problems
+
+
+def comparison_problems(config: Mapping[str, Any], source: str) -> list[str]:
+    """Check the credences and the comparison's reference against the configured worldviews.
+
+    Parameters
+    ----------
+    config
+        The loaded configuration.
+    source
+        The configuration file(s), for messages.
+
+    Returns
+    -------
+    list of str
+        A credence for a worldview that is not configured, credences that are all zero, or a
+        reference that is not configured.
+    """
+    worldviews = config.get("worldviews") if isinstance(config, Mapping) else None
+    names = list(worldviews) if isinstance(worldviews, Mapping) else []
+    problems = []
+    credences = config.get("credences")
+    if isinstance(credences, Mapping) and credences:
+        unknown = [n for n in credences if n not in names]
+        if unknown:
+            problems.append(
+                f"{source}: credences: {', '.join(quote(n) for n in unknown)} "
+                f"{'is' if len(unknown) == 1 else 'are'} not configured worldviews "
+                f"(configured: {', '.join(names)})"
+            )
+        values = [v for n, v in credences.items() if n in names]
+        numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
+        if numbers and not any(v > 0 for v in values):
+            problems.append(
+                f"{source}: credences: at least one configured worldview needs a credence above 0"
+            )
+    reference = config.get("comparison_reference")
+    if isinstance(reference, str) and reference and reference not in names:
+        problems.append(
+            f"{source}: comparison_reference: {quote(reference)} is not a configured worldview "
+            f"(configured: {', '.join(names)})"
+        )
     return problems
 
 

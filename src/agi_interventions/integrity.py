@@ -163,7 +163,8 @@ def read_sums(path: str | Path, record: Mapping[str, Any], chunk: int) -> dict[s
     """Read one chunk's Sobol sums and check that they are the design's and whole."""
     path = Path(path)
     try:
-        with np.load(path) as data:
+        # the file is opened here: np.load leaks its own handle when the zip is unreadable
+        with path.open("rb") as file, np.load(file) as data:
             arrays = {name: data[name] for name in data.files}
     except FileNotFoundError:
         raise InputFileError(f"{path}: not found; {RERUN}") from None

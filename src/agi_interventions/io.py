@@ -145,6 +145,15 @@ def as_written(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.read_csv(io.StringIO(csv_text(frame)))
 
 
+def text_column(column: pd.Series) -> pd.Series:
+    """Return a text column with missing entries empty.
+
+    A text column whose every entry is empty reads back from CSV as all-NaN floats; this
+    gives strings in either case (``fillna("")`` refuses a float column in pandas 3).
+    """
+    return column.astype(object).where(column.notna(), "").astype(str)
+
+
 def write_text(text: str, path: str | Path) -> None:
     """Write UTF-8 text atomically."""
     with atomic_path(path) as tmp:

@@ -28,6 +28,7 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 
+from agi_interventions.io import text_column
 from agi_interventions.stats import Z95
 
 RESOLUTION_COLUMNS = [
@@ -311,7 +312,7 @@ def sobol_resolution(sobol: pd.DataFrame, n_base: int) -> pd.DataFrame:
     rows = []
     for output, sub in sobol.groupby("output", sort=False):
         exact = "ST_exact" in sub and sub["ST_exact"].notna().all()
-        notes = sub["tail_flag"].fillna("").astype(str) if "tail_flag" in sub else ""
+        notes = text_column(sub["tail_flag"]) if "tail_flag" in sub else ""
         frame = pd.DataFrame(
             {
                 "name": sub["parameter"],
@@ -357,7 +358,7 @@ def risk_resolution(risk: pd.DataFrame, n_base: int) -> pd.DataFrame:
                 "estimate": ordered["value"],
                 "low": ordered["ci_low"],
                 "high": ordered["ci_high"],
-                "note": ordered["flag"].fillna("").astype(str) if "flag" in ordered else "",
+                "note": text_column(ordered["flag"]) if "flag" in ordered else "",
             }
         )
         tag = "" if pd.isna(setting) else f":{setting:g}"

@@ -27,6 +27,7 @@ import logging
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -171,6 +172,16 @@ class Prior:
     def quantiles(self, q: np.ndarray | list[float]) -> np.ndarray:
         """Return prior quantiles at probabilities ``q``."""
         return self.ppf(np.asarray(q, dtype=np.float64))
+
+    @cached_property
+    def extreme_range(self) -> tuple[float, float]:
+        """The 1e-12 and 1 - 1e-12 quantiles (the admissibility rule's range), computed once."""
+        from agi_interventions.admissibility import EXTREME_PROBABILITIES
+
+        if self.dist is None:
+            return float(self.value), float(self.value)  # type: ignore[arg-type]
+        low, high = self.ppf(EXTREME_PROBABILITIES)
+        return float(low), float(high)
 
     def describe(self) -> str:
         """Return a compact text such as ``uniform(low=1, high=3)``."""
@@ -519,6 +530,101 @@ def _unknown_parameter_hint(name: str, structure: Structure) -> str:
     return ""
 
 
+def structure_priors(structure: Structure, given: Mapping[str, Prior]) -> dict[str, Prior]:
+    """Every input's prior in design order, the structure's own ones built from it.
+
+    The switches and categorical inputs are built from the structure's probabilities and
+    settings; every other input takes its ``given`` prior.
+
+    Parameters
+    ----------
+    structure
+        The worldview's structure.
+    given
+        A prior for every other input of the structure (extra entries are ignored).
+
+    Returns
+    -------
+    dict
+        Input name to prior, in the order of :meth:`Structure.input_specs`.
+
+    Raises
+    ------
+    KeyError
+        An input without a prior.
+    """
+    categorical = structure.categorical()
+    switches = set(structure.switches)
+    priors: dict[str, Prior] = {}
+    for name_ in structure.input_specs():
+        if name_ in categorical:
+            priors[name_] = _categorical_prior(name_, categorical[name_])
+        elif name_ in switches:
+            priors[name_] = _switch_prior(name_, structure.probabilities[name_])
+        else:
+            priors[name_] = given[name_]
+    return priors
+
+
+def limit_problems(structure: Structure, priors: Mapping[str, Prior], source: str) -> list[str]:
+    """List the supports that reach beyond the limits a variant puts on its inputs.
+
+    Inputs without a prior are skipped.
+    """
+    problems: list[str] = []
+    for name_, limits in structure.input_limits().items():
+        prior = priors.get(name_)
+        for high, inclusive, reason, variant in limits:
+            if prior is not None and not (
+                prior.support()[1] <= high if inclusive else prior.support()[1] < high
+            ):
+                problems.append(
+                    f"{source}: parameter '{name_}': with the {variant} variant its support "
+                    f"must stay {'at or ' if inclusive else ''}below {high:g} {reason} "
+                    f"(got {prior.describe()})"
+                )
+    return problems
+
+
+def assembly_problems(structure: Structure, priors: Mapping[str, Prior], source: str) -> list[str]:
+    """Problems of a complete set of valid priors taken together with a structure.
+
+    The limits a variant puts on its inputs' support, at least one uncertain input, and the
+    numerical bound on the outputs (:func:`agi_interventions.admissibility.output_bound`).
+
+    Parameters
+    ----------
+    structure
+        The structure.
+    priors
+        Every input's prior (:func:`structure_priors`).
+    source
+        Where they came from, for the messages.
+
+    Returns
+    -------
+    list of str
+        Empty when the worldview is admissible.
+    """
+    problems = limit_problems(structure, priors, source)
+    if all(p.is_fixed for p in priors.values()):
+        problems.append(
+            f"{source}: every parameter is fixed, so there is no uncertainty to analyse; "
+            "give at least one parameter a distribution"
+        )
+    elif not problems:
+        worst, widest = output_bound(dict(priors), structure)
+        if not worst <= OUTPUT_LIMIT:
+            problems.append(
+                f"{source}: at the extremes of these priors (their 1e-12 and 1 - 1e-12 "
+                f"quantiles) the model's outputs can reach {worst:.3g}, beyond the "
+                f"{OUTPUT_LIMIT:g} the pipeline can sum in double precision; the priors "
+                f"spanning most orders of magnitude are {', '.join(widest)}: narrow them or "
+                "rescale"
+            )
+    return problems
+
+
 def load_worldview(path: str | Path, name: str | None = None) -> Worldview:
     """Read and validate a worldview (prior) file.
 
@@ -566,13 +672,8 @@ def load_worldview(path: str | Path, name: str | None = None) -> Worldview:
             what = "not an input of this worldview" if name_ in known else "unknown parameter"
             problems.append(f"{source}: parameter {quote(name_)}: {what}{hint}")
     priors: dict[str, Prior] = {}
-    expected = [n for n in specs if n not in switches]
     for name_, spec in specs.items():
-        if name_ in categorical:
-            priors[name_] = _categorical_prior(name_, categorical[name_])
-            continue
         if name_ in switches:
-            priors[name_] = _switch_prior(name_, structure.probabilities[name_])
             continue
         if name_ not in given:
             problems.append(f"{source}: parameter '{name_}': missing ({spec.description})")
@@ -581,33 +682,11 @@ def load_worldview(path: str | Path, name: str | None = None) -> Worldview:
         problems.extend(found)
         if prior is not None:
             priors[name_] = prior
-    for name_, limits in structure.input_limits().items():
-        prior = priors.get(name_)
-        for high, inclusive, reason, variant in limits:
-            if prior is not None and not (
-                prior.support()[1] <= high if inclusive else prior.support()[1] < high
-            ):
-                problems.append(
-                    f"{source}: parameter '{name_}': with the {variant} variant its support "
-                    f"must stay {'at or ' if inclusive else ''}below {high:g} {reason} "
-                    f"(got {prior.describe()})"
-                )
-    if len(priors) == len(specs) and not problems:
-        if all(priors[n].is_fixed for n in expected) and not switches:
-            problems.append(
-                f"{source}: every parameter is fixed, so there is no uncertainty to analyse; "
-                "give at least one parameter a distribution"
-            )
-        else:
-            worst, widest = output_bound(priors, structure)
-            if not worst <= OUTPUT_LIMIT:
-                problems.append(
-                    f"{source}: at the extremes of these priors (their 1e-12 and 1 - 1e-12 "
-                    f"quantiles) the model's outputs can reach {worst:.3g}, beyond the "
-                    f"{OUTPUT_LIMIT:g} the pipeline can sum in double precision; the priors "
-                    "spanning most "
-                    f"orders of magnitude are {', '.join(widest)}: narrow them or rescale"
-                )
+    if len(priors) + len(switches) == len(specs) and not problems:
+        priors = structure_priors(structure, priors)
+        problems.extend(assembly_problems(structure, priors, source))
+    else:
+        problems.extend(limit_problems(structure, priors, source))
     description = data.get("description", "")
     problem = text_problem(description)
     if problem:

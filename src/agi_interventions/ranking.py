@@ -154,6 +154,9 @@ class MeanCI:
     khat: float
 
 
+#: Method of an interval computed from streamed moments: no draw is kept, so no tail is fitted.
+STREAMED_METHOD = "normal (streamed, tail not diagnosed)"
+
 #: Fewest draws for a tail diagnostic; fewer get the normal interval, unflagged.
 MIN_TAIL_DRAWS = 100
 
@@ -306,7 +309,7 @@ def summary_table(
         Columns placed after the mean's interval (``median``, ``q05``, ``q95``), if known.
     intervals
         Per intervention, the mean's interval from :func:`mean_ci` (default: normal theory,
-        ``mean +- z se``, without a tail diagnostic).
+        ``mean +- z se``, method :data:`STREAMED_METHOD`, ``khat`` NaN: no tail diagnostic).
 
     Returns
     -------
@@ -317,7 +320,7 @@ def summary_table(
     p_low, p_high = wilson_interval(p_best, n, conf_level)
     if intervals is None:
         intervals = [
-            MeanCI(float(m - z * e), float(m + z * e), "normal", "", math.nan)
+            MeanCI(float(m - z * e), float(m + z * e), STREAMED_METHOD, "", math.nan)
             for m, e in zip(mean, se, strict=True)
         ]
     table = pd.DataFrame(

@@ -296,7 +296,10 @@ OUTPUTS: tuple[Output, ...] = (
             "resolved=Resolved",
             "n_base=N",
             "n_base_needed=N needed",
+            "n_base_needed_low=N needed, low",
+            "n_base_needed_high=N needed, high",
             "method=Method",
+            "note=Note",
         ),
         "mc_error",
         "Ranking",
@@ -503,6 +506,80 @@ OUTPUTS: tuple[Output, ...] = (
 #: Outputs by name.
 BY_NAME: dict[str, Output] = {o.name: o for o in OUTPUTS}
 
+#: Folder of the comparison of worldviews, inside ``results/``. Not a valid worldview name
+#: would make it clash: the configuration refuses a worldview called ``comparison``.
+COMPARISON_FOLDER = "comparison"
+
+#: Outputs of the comparison of worldviews (``compare`` rule; paths in ``results/comparison/``).
+COMPARISON_OUTPUTS: tuple[Output, ...] = (
+    Output(
+        "comparison",
+        "comparison.csv",
+        "compare",
+        "comparison",
+        "one row per worldview: `credence`, `structure`, `winner` (highest mean, exact where "
+        "available), `mean_method`, per intervention `mean_<k>` with `mean_<k>_low`/"
+        "`mean_<k>_high` and `p_best_<k>`, `evpi` with its interval and method, and the top "
+        "drivers `driver_<i>` with `driver_<i>_value` (highest resolved EVPPI)",
+    ),
+    Output(
+        "pooled",
+        "pooled.csv",
+        "compare",
+        "comparison",
+        "the credence-weighted mixture of the worldviews, one row per intervention: `mean` "
+        "with its 95% interval and `mean_method` (exact when every worldview's means are), "
+        "`p_best` with its interval, `variance`, `between_share` (the share of the variance "
+        "between worldviews) and `flag`",
+    ),
+    Output(
+        "pooled_value_of_information",
+        "pooled_value_of_information.csv",
+        "compare",
+        "comparison",
+        "value of information under the pooled belief: `EVPI`, the worldview label (`which "
+        "worldview is right`) and every parameter all worldviews share: `value`, `low`, `high`, "
+        "`method` (exact, monte carlo or regression), `flag`, `share_of_evpi`",
+    ),
+    Output(
+        "decision_rules",
+        "decision_rules.csv",
+        "compare",
+        "comparison",
+        "the choice under pooled expected value, the favourite worldview, maximin and minimax "
+        "regret: `choice`, `criterion` and the runner-up's, `detail` (the worldview concerned) "
+        "and `method`",
+    ),
+    Output(
+        "swaps",
+        "swaps.csv",
+        "compare",
+        "comparison",
+        "each worldview against the reference: every differing belief (prior or variant) "
+        "swapped alone into the reference, with the means (`mean_<k>`), `winner`, the lead of "
+        "`lead_pair` (difference, `ratio`, `relative_lead`) and its Shapley share "
+        "(`shapley_lead`, `shapley_relative_lead`, with standard errors) and `method`",
+    ),
+    *(
+        Output(
+            f"figure:{name}",
+            f"figures/{name}.png",
+            "compare",
+            "comparison",
+            text,
+        )
+        for name, text in (
+            ("p_best", "P(best) by worldview and pooled (heatmap)"),
+            ("priors", "the priors of the beliefs that matter most, overlaid"),
+            ("shapley", "Shapley shares of the change in the relative lead"),
+        )
+    ),
+    Output("report", "report.html", "compare", "comparison", "the comparison report"),
+)
+
+#: Comparison outputs by name.
+COMPARISON_BY_NAME: dict[str, Output] = {o.name: o for o in COMPARISON_OUTPUTS}
+
 
 def outputs(step: str | None = None, kind: str | None = None) -> list[Output]:
     """Return the outputs written by a step and/or of a kind, in registry order."""
@@ -521,4 +598,8 @@ def markdown_table() -> str:
     lines = ["| file | step | kind | content |", "|---|---|---|---|"]
     for o in OUTPUTS:
         lines.append(f"| `{o.file}` | `{o.step}` | {o.kind} | {o.content} |")
+    lines += [
+        f"| `../{COMPARISON_FOLDER}/{o.file}` | `{o.step}` | {o.kind} | {o.content} |"
+        for o in COMPARISON_OUTPUTS
+    ]
     return "\n".join(lines)

@@ -61,7 +61,11 @@ class WorldviewResults:
 
     @classmethod
     def read(
-        cls, folder: str | Path, priors: str | Path | None = None, name: str | None = None
+        cls,
+        folder: str | Path,
+        priors: str | Path | None = None,
+        name: str | None = None,
+        inputs: bool = False,
     ) -> WorldviewResults:
         """Load a worldview's results from a pipeline result folder.
 
@@ -73,6 +77,8 @@ class WorldviewResults:
             The prior file (default: the one named in ``provenance.json``).
         name
             Worldview name (default: the design record's).
+        inputs
+            Also read every input's draws (the comparison of worldviews needs them).
 
         Returns
         -------
@@ -103,7 +109,8 @@ class WorldviewResults:
             for o in registry.OUTPUTS
             if o.name.startswith("figure:") and (folder / o.file).exists()
         }
-        draws = store.read_columns(draws_file, REPORT_COLUMNS)
+        columns = list(dict.fromkeys([*REPORT_COLUMNS, *(design["inputs"] if inputs else ())]))
+        draws = store.read_columns(draws_file, columns)
         return cls(worldview, tables, design, provenance, draws, figures)
 
     def write(self, folder: str | Path) -> None:
@@ -118,6 +125,12 @@ class WorldviewResults:
             json.dumps(self.provenance, indent=2, sort_keys=True) + "\n",
             folder / registry.BY_NAME["provenance"].file,
         )
-        store.write_table_batches([self.draws], folder / registry.BY_NAME["draws"].file)
+        from agi_interventions.integrity import parquet_metadata
+
+        store.write_table_batches(
+            [self.draws],
+            folder / registry.BY_NAME["draws"].file,
+            parquet_metadata(self.design),
+        )
         for name, png in self.figures.items():
             io.write_bytes(png, folder / registry.BY_NAME[f"figure:{name}"].file)

@@ -81,7 +81,9 @@ class ParquetSink:
         self._context.__exit__(*exc)
 
 
-def write_table_batches(batches: Iterable[pd.DataFrame], path: str | Path) -> int:
+def write_table_batches(
+    batches: Iterable[pd.DataFrame], path: str | Path, metadata: dict[bytes, bytes] | None = None
+) -> int:
     """Write DataFrames as one Parquet file, atomically, in row groups.
 
     Parameters
@@ -90,13 +92,15 @@ def write_table_batches(batches: Iterable[pd.DataFrame], path: str | Path) -> in
         Frames with equal columns, written in order.
     path
         Destination.
+    metadata
+        Schema metadata (e.g. :func:`agi_interventions.integrity.parquet_metadata`).
 
     Returns
     -------
     int
         Rows written.
     """
-    with ParquetSink(path) as sink:
+    with ParquetSink(path, metadata) as sink:
         for frame in batches:
             sink(frame)
     return sink.rows

@@ -15,8 +15,10 @@ finite variance, the central limit theorem applies; ``0.5 <= k_hat < 1``: finite
 infinite variance; ``k_hat >= 1``: no finite mean. The paper's rule for ``S`` draws: an
 estimate of the mean is reliable when ``k_hat < min(1 - 1 / log10(S), 0.7)``
 (:func:`khat_threshold`; 0.7 at the pipeline's 32,768 draws); the sample size that would make
-it reliable is ``10^(1 / (1 - k_hat))`` (:func:`min_sample_size`). For a mean, or the mean of
-a difference, the relevant tail is the heavier one.
+it reliable is ``10^(1 / (1 - k_hat))`` below the cap and none at or above it
+(:func:`min_sample_size`). A tail whose spread is negligible beside the sample's largest
+magnitude (rounding noise around an exact zero) is not fitted (:data:`NEGLIGIBLE_SPREAD`).
+For a mean, or the mean of a difference, the relevant tail is the heavier one.
 
 Interval (:func:`mean_interval`). Tails with ``k_hat < 0.5`` keep their draws; a tail with
 ``k_hat >= 0.5`` is replaced by its fitted GPD (a semi-parametric estimator of the mean in the
@@ -68,6 +70,11 @@ KHAT_INFINITE_VARIANCE = 0.5
 KHAT_CAP = 0.7
 #: Fewest draws in a tail for a fit.
 MIN_TAIL_DRAWS = 5
+#: A tail whose spread beyond its threshold is at most this fraction of the sample's largest
+#: magnitude is treated as having no spread: it moves the mean by less than this fraction of
+#: that magnitude, and fitting it would fit rounding noise (e.g. values of order 1e-18 that
+#: are zero in exact arithmetic, beside values of order 1e-2).
+NEGLIGIBLE_SPREAD = 1e-9
 
 Tail = Literal["left", "right", "both"]
 
@@ -117,13 +124,18 @@ def min_sample_size(khat: float) -> float:
     Returns
     -------
     float
-        Minimum number of draws; ``inf`` for ``khat >= 1``.
+        Minimum number of draws; ``inf`` at or above the threshold's cap
+        (:data:`KHAT_CAP`, 0.7), where no number of draws makes the mean reliable.
     """
     k = max(0.0, float(khat))
-    if k >= 1.0:
+    if k >= KHAT_CAP:
         return math.inf
     exponent = 1.0 / (1.0 - k)
     return math.inf if exponent > 300.0 else 10.0**exponent
+
+
+#: Floor of the GPD fit's quartile, relative to the largest exceedance (see :func:`gpd_fit`).
+SMALLEST_QUARTILE = 2.0**-1000
 
 
 def gpd_fit(exceedances: ArrayLike) -> tuple[float, float]:
@@ -153,9 +165,16 @@ def gpd_fit(exceedances: ArrayLike) -> tuple[float, float]:
         raise ValueError("exceedances must be finite and non-negative")
     if x[-1] <= 0.0:
         raise ValueError("all exceedances are zero")
+    # The shape does not depend on the scale: work with x / 2^e, its largest in [0.5, 1) (an
+    # exact scaling), so that 1 / x cannot overflow on a tiny scale; a quartile below 2^-1000
+    # of that (exceedances over 300 orders of magnitude) is raised to it, so 1 / quartile
+    # stays finite too.
+    scale = float(np.ldexp(1.0, int(np.frexp(x[-1])[1])))
+    x = x / scale
     quartile = x[int(m / 4 + 0.5) - 1]
     if quartile <= 0.0:  # ties at the threshold: use the smallest positive exceedance
         quartile = x[x > 0.0][0]
+    quartile = max(float(quartile), SMALLEST_QUARTILE)
     grid = 30 + int(math.sqrt(m))
     j = np.arange(1, grid + 1, dtype=np.float64)
     theta = 1.0 / x[-1] + (1.0 - np.sqrt(grid / (j - 0.5))) / (3.0 * quartile)
@@ -166,7 +185,7 @@ def gpd_fit(exceedances: ArrayLike) -> tuple[float, float]:
     weights, theta = weights[keep] / weights[keep].sum(), theta[keep]
     theta_post = float(np.sum(theta * weights))
     k = float(np.mean(np.log1p(-theta_post * x)))
-    sigma = -k / theta_post
+    sigma = -k / theta_post * scale
     k = (m * k + PRIOR_WEIGHT * PRIOR_SHAPE) / (m + PRIOR_WEIGHT)
     return k, sigma
 
@@ -202,8 +221,8 @@ def _as_sample(x: ArrayLike) -> np.ndarray:
     return sample
 
 
-def _fit(exceedances: np.ndarray, threshold: float) -> TailFit:
-    if exceedances.max() <= 0.0:
+def _fit(exceedances: np.ndarray, threshold: float, scale: float) -> TailFit:
+    if exceedances.max() <= NEGLIGIBLE_SPREAD * scale:
         return TailFit(-math.inf, 0.0, threshold, exceedances.size)
     k, sigma = gpd_fit(exceedances)
     return TailFit(k, sigma, threshold, exceedances.size)
@@ -220,15 +239,17 @@ def fit_tails(x: ArrayLike) -> tuple[TailFit, TailFit]:
     Returns
     -------
     tuple of TailFit
-        The left and the right tail's fits.
+        The left and the right tail's fits; a tail whose spread is negligible against the
+        sample's largest magnitude (:data:`NEGLIGIBLE_SPREAD`) gets ``khat = -inf``.
     """
     sample = _as_sample(x)
     n = sample.size
     m = tail_length(n)
     part = np.partition(sample, [m, n - m - 1])
     low_u, high_u = float(part[m]), float(part[n - m - 1])
-    left = _fit(low_u - part[:m], low_u)
-    right = _fit(part[n - m :] - high_u, high_u)
+    scale = float(np.max(np.abs(sample)))
+    left = _fit(low_u - part[:m], low_u, scale)
+    right = _fit(part[n - m :] - high_u, high_u, scale)
     return left, right
 
 
@@ -448,9 +469,11 @@ def mean_interval(
     reason = ""
     if flagged:
         side = "right" if right.khat >= left.khat else "left"
-        reason = (
-            f"{side} tail k_hat {diagnostic.khat:.2f} >= {diagnostic.threshold:.2f} "
-            f"for {n} draws (about {diagnostic.min_sample_size:.3g} needed)"
+        needed = diagnostic.min_sample_size
+        reason = f"{side} tail k_hat {diagnostic.khat:.2f} >= {diagnostic.threshold:.2f} " + (
+            f"for {n} draws (about {needed:.3g} needed)"
+            if math.isfinite(needed)
+            else f"(at or above {KHAT_CAP}: no number of draws makes this mean reliable)"
         )
         logger.info("mean interval flagged: %s", reason)
     return MeanInterval(mean, estimate, low, high, method, diagnostic, flagged, reason)

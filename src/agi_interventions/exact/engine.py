@@ -27,7 +27,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cached_property
 
 import numpy as np
 
@@ -100,6 +99,10 @@ class ExactEngine:
     outputs
         Output name to its sum of products; default: every output of the model
         (:func:`agi_interventions.exact.outputs.model_outputs`).
+    moment_cache
+        Factor moments already computed, keyed by the prior's ``id`` and the factors; engines
+        of worldviews that share prior objects (e.g. one prior swapped at a time) pass the
+        same dictionary, which must not outlive those priors.
 
     Raises
     ------
@@ -108,7 +111,10 @@ class ExactEngine:
     """
 
     def __init__(
-        self, worldview: Worldview, outputs: Mapping[str, ProductSum] | None = None
+        self,
+        worldview: Worldview,
+        outputs: Mapping[str, ProductSum] | None = None,
+        moment_cache: dict[tuple[int, tuple[Factor, ...]], FactorMoments] | None = None,
     ) -> None:
         reason = applicability(worldview)
         if reason is not None:
@@ -123,10 +129,16 @@ class ExactEngine:
         for output in self.outputs.values():
             for name in output.parameters:
                 factors[name].update(output.factors(name))
-        self.moments: dict[str, FactorMoments] = {
-            name: factor_moments(worldview.priors[name], sorted(found, key=lambda f: (len(f), f)))
-            for name, found in factors.items()
-        }
+        cache = {} if moment_cache is None else moment_cache
+        self.moments: dict[str, FactorMoments] = {}
+        for name, found in factors.items():
+            prior = worldview.priors[name]
+            ordered = tuple(sorted(found, key=lambda f: (len(f), f)))
+            key = (id(prior), ordered)
+            if key not in cache:
+                cache[key] = factor_moments(prior, ordered)
+            self.moments[name] = cache[key]
+        self._layout_cache: dict[str, _Layout] = {}
         self._position = {
             name: {f: i for i, f in enumerate(m.factors)} for name, m in self.moments.items()
         }
@@ -147,9 +159,10 @@ class ExactEngine:
         }
         return _Layout(coef, index)
 
-    @cached_property
-    def _layouts(self) -> dict[str, _Layout]:
-        return {name: self._layout(name) for name in self.outputs}
+    def _layouts(self, output: str) -> _Layout:
+        if output not in self._layout_cache:
+            self._layout_cache[output] = self._layout(output)
+        return self._layout_cache[output]
 
     # ------------------------------------------------------------------ moments
 
@@ -158,7 +171,7 @@ class ExactEngine:
 
     def mean(self, output: str) -> float:
         """Return ``E[output]`` under the prior."""
-        layout = self._layouts[output]
+        layout = self._layouts(output)
         product = layout.coef.copy()
         for name in self.parameters:
             product *= self._term_means(layout, name)
@@ -187,7 +200,7 @@ class ExactEngine:
             ``variance`` (float), ``first`` and ``total`` (arrays over :attr:`uncertain`):
             ``Var(E[Y | theta_i])`` and ``E[Var(Y | theta_~i)]``.
         """
-        layout = self._layouts[output]
+        layout = self._layouts(output)
         c = layout.coef
         names = list(self.parameters)
         mats = [self._matrices(layout, name) for name in names]
@@ -290,8 +303,22 @@ class ExactEngine:
         shape = np.broadcast_shapes(*(np.shape(v) for v in values.values()))
         return np.broadcast_to(np.asarray(total, dtype=np.float64), shape).copy()
 
-    def _single_weights(self, options: Sequence[str], name: str) -> np.ndarray:
-        """Weights ``w[k, a]`` with ``E[V_k | theta] = sum_a w[k, a] f_a(theta)``."""
+    def option_weights(self, options: Sequence[str], name: str) -> np.ndarray:
+        """Weights of the options' conditional means on one parameter's factors.
+
+        Parameters
+        ----------
+        options
+            Output names.
+        name
+            Parameter.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``w[k, a]`` with ``E[V_k | theta] = sum_a w[k, a] f_a(theta)``, the factors
+            ``f_a`` being ``self.moments[name].factors``.
+        """
         factors = self.moments[name].factors
         w = np.zeros((len(options), len(factors)))
         for k, option in enumerate(options):
@@ -308,7 +335,7 @@ class ExactEngine:
 
     def _pieces(self, options: Sequence[str], name: str) -> tuple[np.ndarray, list[Piece]]:
         """Split the support of ``name`` where the best conditional mean changes."""
-        w = self._single_weights(options, name)
+        w = self.option_weights(options, name)
         return w, best_pieces(self.worldview.priors[name], self.moments[name].factors, w)
 
     def evppi_parameter(self, options: Sequence[str], name: str) -> float:

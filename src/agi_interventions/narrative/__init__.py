@@ -12,11 +12,16 @@ Submodules, one per part of the report:
   :func:`subsample_sentence`);
 - :mod:`.ranking`: the headline, the lead over the runner-up, the alignment channels and the
   diagnostics;
-- :mod:`.sensitivity`: Sobol drivers, the decision-focused Sobol outputs, the asinh scales and
+- :mod:`.card`: the decision card (answer, margin, impossible populations, cruxes);
+- :mod:`.sensitivity`: Sobol drivers, the beliefs that move the choice, the asinh scales and
   the agreement of sensitivity methods;
 - :mod:`.decision`: value of information, switching values and PRIM scenarios;
 - :mod:`.budget`: whether the Monte Carlo sample resolves what the report leads with;
-- :mod:`.structure`: whether the model's structure (the structural variants) decides it.
+- :mod:`.structure`: whether the model's structure (the structural variants) decides it;
+- :mod:`.game`: the bargaining game's settings and the utilities it derives;
+- :mod:`.risk`: the winner under each risk-attitude decision rule;
+- :mod:`.comparison`: the comparison of worldviews (verdict, pooled belief, decision rules over
+  worldviews, value of information, swaps).
 
 Every public name is re-exported here, so ``from agi_interventions.narrative import ...``
 works for any of them.
@@ -27,12 +32,20 @@ from __future__ import annotations
 from agi_interventions.narrative.budget import resolution_sentences
 from agi_interventions.narrative.card import DecisionCard, decision_card
 from agi_interventions.narrative.common import has_exact, join, subsample_sentence, winner
+from agi_interventions.narrative.comparison import (
+    pooled_sentences,
+    rule_sentences,
+    swap_sentences,
+    value_sentences,
+    verdict_sentences,
+)
 from agi_interventions.narrative.decision import (
     NEGLIGIBLE_SHARE,
     scenario_sentences,
     switching_sentences,
     value_of_information_sentences,
 )
+from agi_interventions.narrative.game import game_sentences
 from agi_interventions.narrative.ranking import (
     channel_sentences,
     diagnostics_sentences,
@@ -40,6 +53,7 @@ from agi_interventions.narrative.ranking import (
     headline_title,
     is_tie,
 )
+from agi_interventions.narrative.risk import risk_sentences
 from agi_interventions.narrative.sensitivity import (
     ROUGH_SOBOL_CONF,
     asinh_scale_sentence,
@@ -58,18 +72,25 @@ __all__ = [
     "choice_sentences",
     "decision_card",
     "diagnostics_sentences",
+    "game_sentences",
     "has_exact",
     "headline_sentences",
     "headline_title",
     "is_tie",
     "join",
+    "pooled_sentences",
     "resolution_sentences",
+    "risk_sentences",
     "robustness_sentences",
+    "rule_sentences",
     "scenario_sentences",
     "sobol_sentences",
     "structure_sentences",
     "subsample_sentence",
+    "swap_sentences",
     "switching_sentences",
     "value_of_information_sentences",
+    "value_sentences",
+    "verdict_sentences",
     "winner",
 ]

@@ -63,7 +63,12 @@ def resolution_sentences(resolution: pd.DataFrame) -> list[str]:
     for _, r in resolution.iterrows():
         subject, other = _subject(str(r["criterion"]), str(r["first"]), str(r["second"]))
         method = str(r.get("method", ""))
-        if method == "exact":
+        if method == "exact" and not bool(r["resolved"]):  # exact values equal: a tie
+            sentences.append(
+                f"{subject} and {other} are tied exactly (equal values from the model's "
+                "structure): no N can order them."
+            )
+        elif method == "exact":
             sentences.append(
                 f"{subject} comes before {other} exactly (values from the model's structure, "
                 "no Monte Carlo error)."

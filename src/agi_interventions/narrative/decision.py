@@ -143,10 +143,16 @@ def _group_sentences(groups: pd.DataFrame, evpi: float) -> list[str]:
             f"{display(second['name'])} ({fmt_num(second['headline'])}) beyond the estimates' "
             "error."
         ]
+    overlap = float(top["headline_low"]) <= float(second["headline_high"])
+    why = (
+        "their intervals overlap"
+        if overlap
+        else f"{display(top['name'])}'s value is not resolved ({top['flag']})"
+    )
     return [
         f"The groups {display(top['name'])} ({fmt_num(top['headline'])}) and "
-        f"{display(second['name'])} ({fmt_num(second['headline'])}) lead, but their intervals "
-        "overlap: this sample does not say which is worth more."
+        f"{display(second['name'])} ({fmt_num(second['headline'])}) lead, but {why}: this "
+        "sample does not say which is worth more."
     ]
 
 
@@ -193,8 +199,9 @@ def switching_sentences(switching: pd.DataFrame, voi: pd.DataFrame | None = None
         evpi = float(voi.loc[voi["kind"] == "evpi", "headline"].iloc[0])
         minor = [b for b in beliefs if worth.get(b, 0.0) < NEGLIGIBLE_SHARE * evpi]
         if minor:
+            count = int(switching["parameter"].isin(minor).sum())  # switching values, not beliefs
             out.append(
-                f"{len(minor)} of them lie along beliefs worth less than "
+                f"{count} of them lie along beliefs worth less than "
                 f"{100 * NEGLIGIBLE_SHARE:g}% of the value of perfect information: "
                 f"{join([display(b) for b in minor])}."
             )

@@ -1,9 +1,9 @@
 """Sentences of the sensitivity sections: Sobol drivers and tail-robust rank agreement.
 
 Exact Sobol indices are quoted where the table has them; Monte Carlo estimates flagged as
-impossible are never quoted. The decision-focused Sobol section and the tail-robust section
-also get their introductory sentences from here (:func:`decision_sobol_outputs_sentence`,
-:func:`asinh_scale_sentence`).
+impossible are never quoted. The section on the beliefs that move the choice
+(:func:`choice_sentences`) and the tail-robust section (:func:`asinh_scale_sentence`,
+:func:`robustness_sentences`) also get their sentences from here.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
+from agi_interventions.io import text_column
 from agi_interventions.narrative.common import has_exact, join
 from agi_interventions.parameters import OUTPUTS, display, indicator_name, label, symbol
 from agi_interventions.report.formatting import fmt_num, fmt_pct
@@ -60,7 +61,7 @@ def sobol_sentences(sobol: pd.DataFrame, top: int = 3) -> list[str]:
         if (sub[st_col].fillna(0.0) == 0.0).all() and (sub[s1_col].fillna(0.0) == 0.0).all():
             out.append(f"{name}: the output is constant over the prior; no parameter drives it.")
             continue
-        flags = sub["flag"].fillna("") if "flag" in sub else flag_indices(sub)
+        flags = text_column(sub["flag"]) if "flag" in sub else flag_indices(sub)
         flagged = int((flags != "").sum())
         if exact:
             lead = sub.sort_values(st_col, ascending=False).head(top)
@@ -123,7 +124,7 @@ CHOICE_ST = 0.05
 
 def _top_drivers(sobol_decision: pd.DataFrame, output: str, top: int = 3) -> list[str]:
     sub = sobol_decision.loc[sobol_decision["output"] == output]
-    flags = sub["flag"].fillna("") if "flag" in sub else pd.Series("", index=sub.index)
+    flags = text_column(sub["flag"]) if "flag" in sub else pd.Series("", index=sub.index)
     sub = sub.loc[(flags == "") & sub["ST"].notna()]
     lead = sub.sort_values("ST", ascending=False, kind="stable").head(top)
     return [

@@ -13,15 +13,18 @@ rule            functions
 ``provenance``  :func:`provenance`
 ``report``      :func:`agi_interventions.report.build.draw_figures` and
                 :func:`agi_interventions.report.build.build_report`
+``compare``     :func:`compare`: several worldviews side by side, pooled by credence, swapped
 ==============  ==================================================================================
 
-:mod:`.core` holds the steps every run has, :mod:`.decision` those of the decision analysis.
+:mod:`.core` holds the steps every run has, :mod:`.decision` those of the decision analysis,
+:mod:`.compare` the comparison of worldviews.
 Reading and writing files is the command line's job (:mod:`agi_interventions.commands`); the
 chunked step reads rows through a reader so that memory scales with a batch of blocks
 (:mod:`agi_interventions.chunks`), and :func:`agi_interventions.api.analyse` runs the same
 functions in memory.
 """
 
+from agi_interventions.steps.compare import compare
 from agi_interventions.steps.core import (
     RowReader,
     chunk,
@@ -45,6 +48,7 @@ __all__ = [
     "SUBSAMPLE_ROWS",
     "RowReader",
     "chunk",
+    "compare",
     "decision",
     "design",
     "diagnostics",

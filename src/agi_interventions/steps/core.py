@@ -19,6 +19,7 @@ from agi_interventions.chunks import (
     sobol_chunk,
 )
 from agi_interventions.consistency import add_counts, check_counts
+from agi_interventions.io import text_column
 from agi_interventions.parameters import DIFFERENCES, INTERVENTIONS, OUTPUTS, difference_name
 from agi_interventions.structure import Structure
 
@@ -287,7 +288,7 @@ def _flag_heavy_risk(risk: pd.DataFrame, ranking: pd.DataFrame) -> pd.DataFrame:
     Where ``mean_ci_flag`` is set, the bootstrap interval of every rule but the trimmed mean
     cannot be trusted.
     """
-    flags = ranking.set_index("intervention")["mean_ci_flag"].fillna("").astype(str)
+    flags = text_column(ranking.set_index("intervention")["mean_ci_flag"])
     risk = risk.copy()
     risk["flag"] = [
         flags.get(o, "") if rule in TAIL_SENSITIVE_RULES else ""
