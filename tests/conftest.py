@@ -1,20 +1,33 @@
 """Shared fixtures for the test suite.
 
-The suite writes only into pytest's temporary folders: no hypothesis example database, no
-bytecode caches (``-p no:cacheprovider`` in ``pyproject.toml`` turns off pytest's own cache).
+The suite writes only into temporary folders: no hypothesis example database, hypothesis's
+other storage (its constants cache) in a temporary folder removed at exit, no bytecode caches
+(``-p no:cacheprovider`` in ``pyproject.toml`` turns off pytest's own cache).
 """
 
 from __future__ import annotations
 
+import atexit
 import copy
 import itertools
+import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+
+if "HYPOTHESIS_STORAGE_DIRECTORY" not in os.environ:
+    # hypothesis writes a cache into ``.hypothesis/`` of the working folder even without an
+    # example database; it reads this variable when it first needs the folder
+    _storage = tempfile.mkdtemp(prefix="agi-interventions-hypothesis-")
+    os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = _storage
+    atexit.register(shutil.rmtree, _storage, ignore_errors=True)
+
 from hypothesis import settings
 
 sys.dont_write_bytecode = True

@@ -24,6 +24,7 @@ from agi_interventions.voi.nested import (
     NESTED_COLUMNS,
     NestedProblem,
     NestedSettings,
+    budget_settings,
     draw_pool,
     evpi,
     evppi_group,
@@ -280,3 +281,16 @@ def test_reduced_coverage_study_on_the_switch_worldview():
     per_row = table.groupby("name")
     assert (per_row["covered"].sum() >= 2).all()
     assert per_row["ratio"].median().between(0.8, 1.25).all()
+
+
+def test_nested_sizes_follow_the_declared_cost_not_a_timing():
+    # Sizes come from the structure's declared relative cost, so a busy machine cannot change
+    # the tables: the closed form keeps the defaults, a model 16 times dearer shrinks them.
+    from agi_interventions.structure import Structure
+
+    assert budget_settings(1.0) == NestedSettings()
+    assert budget_settings(Structure({}).relative_cost) == NestedSettings()
+    dear = budget_settings(16.0)
+    assert dear.pool == NestedSettings().pool // 4
+    assert dear.inner < NestedSettings().inner and dear.max_cost < NestedSettings().max_cost
+    assert Structure({"bargaining": 1.0}).relative_cost > Structure({}).relative_cost

@@ -18,7 +18,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import LogLocator, MaxNLocator, NullLocator, PercentFormatter
 
 from agi_interventions.parameters import (
     ALIGNMENT_CHANNELS,
@@ -405,6 +405,13 @@ def prior_marginals(priors: dict, *, columns: int = 4) -> Figure:
         inside = (x >= q05) & (x <= q95)
         ax.fill_between(x, 0, density, where=inside, color=INTERVENTION_COLORS["a_V"], alpha=0.35)
         ax.tick_params(axis="x", labelsize="x-small")
+        # few ticks, no minor ones: a small panel shows the range, and tick layout is most of
+        # the figure's drawing time
+        if log:
+            ax.xaxis.set_major_locator(LogLocator(numticks=4))
+        else:
+            ax.xaxis.set_major_locator(MaxNLocator(nbins=3))
+        ax.xaxis.set_minor_locator(NullLocator())
     fig.suptitle("Prior of each uncertain belief (shaded: 5%–95%)", fontsize="medium")
     return fig
 

@@ -218,7 +218,7 @@ def nested_columns(worldview, groups, *, seed: int) -> pd.DataFrame:
 
     problem = problem_from_worldview(worldview, worldview.complete, options=tuple(INTERVENTIONS))
     logger.info("nested Monte Carlo value of information (no exact engine)")
-    settings = budget_settings(problem, seed=seed)
+    settings = budget_settings(worldview.structure.relative_cost)
     table = nested_value_of_information_table(problem, groups, seed=seed, settings=settings)
     return pd.DataFrame(
         {

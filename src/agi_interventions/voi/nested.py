@@ -336,54 +336,45 @@ class NestedSettings:
             raise ValueError("breaks must be increasing and inside (-z_max, z_max)")
 
 
-#: Seconds per model evaluation the default settings are sized for (the closed form).
-REFERENCE_COST = 1.2e-7
+#: Relative cost of a model evaluation (closed form = 1) the default settings are sized for:
+#: a model up to this many times dearer than the closed form keeps the defaults.
+COST_ALLOWANCE = 4.0
 
 
-def budget_settings(
-    problem: NestedProblem, *, seed: int, reference: float = REFERENCE_COST
-) -> NestedSettings:
+def budget_settings(relative_cost: float, *, allowance: float = COST_ALLOWANCE) -> NestedSettings:
     """Default settings, scaled down where one model evaluation costs more than the closed form.
 
     A variant that derives inputs from a game (:mod:`agi_interventions.game`) makes each
-    evaluation tens of times dearer; the pool, the inner sample and the multilevel budget
-    shrink by the measured ratio (in powers of two, never below :data:`MIN_POOL` pool rows),
-    so the step's time stays that of the closed form and the standard errors, which the table
-    states, grow instead.
+    evaluation several times dearer; the pool, the inner sample and the multilevel budget
+    shrink by the ratio over ``allowance`` (in powers of two, never below :data:`MIN_POOL`
+    pool rows), so the step's time stays near that of the closed form and the standard errors,
+    which the table states, grow instead. The cost is the one the structure declares
+    (:attr:`agi_interventions.structure.Structure.relative_cost`), never a timing, so the
+    same configuration always gives the same settings and tables.
 
     Parameters
     ----------
-    problem
-        The problem.
-    seed
-        Seed of the timing draws.
-    reference
-        Seconds per evaluation the defaults assume.
+    relative_cost
+        Cost of one model evaluation relative to the closed form's.
+    allowance
+        Relative cost the defaults are sized for.
 
     Returns
     -------
     NestedSettings
         The defaults, or scaled-down settings.
     """
-    import time
-
-    rng = np.random.default_rng(seed)
-    size = 1 << 13
-    inputs = problem.sample(list(problem.names), size, rng)
-    start = time.perf_counter()
-    problem.values(inputs)
-    cost = (time.perf_counter() - start) / size
+    cost = relative_cost / allowance
     defaults = NestedSettings()
-    shrink = int(np.floor(np.log2(max(cost / reference, 1.0))))
+    shrink = int(np.floor(np.log2(max(cost, 1.0))))
     if shrink <= 0:
         return defaults
     pool = max(defaults.pool >> shrink, MIN_POOL)
     shrink = int(np.log2(defaults.pool // pool))
     per_replicate = pool // defaults.replicates
     logger.info(
-        "model evaluations cost %.2g s (%.0fx the closed form): nested sizes divided by %d",
-        cost,
-        cost / reference,
+        "model evaluations cost about %.0fx the closed form: nested sizes divided by %d",
+        relative_cost,
         1 << shrink,
     )
     # the quadrature's node count does not shrink with the sizes: shrink the rest further
