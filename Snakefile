@@ -9,6 +9,7 @@
 import os
 
 from snakemake.exceptions import WorkflowError
+from snakemake.logging import logger
 from snakemake.utils import min_version, validate
 
 from agi_interventions import registry
@@ -96,6 +97,18 @@ onstart:
     from agi_interventions.io import remove_stale_temporaries
 
     remove_stale_temporaries("results")
+
+
+onsuccess:
+    # where to look: the reports this configuration produces (a rerun that changed nothing
+    # lists them too)
+    _reports = [f"results/{name}/report.html" for name in WORLDVIEWS]
+    if len(WORLDVIEWS) > 1:
+        _reports.append(f"results/{registry.COMPARISON_FOLDER}/report.html")
+    logger.info("Reports (open in a browser; they work offline):")
+    for _path in _reports:
+        if os.path.exists(_path):
+            logger.info(f"  {os.path.abspath(_path)}")
 
 
 COMPARISON = (

@@ -293,3 +293,59 @@ def test_tallies_merge_to_the_rankings_means_and_p_best() -> None:
     np.testing.assert_allclose(wins / rows, ranking["p_best"], rtol=0, atol=1e-12)
     np.testing.assert_allclose(mean, ranking["mean"], rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(np.sqrt(m2 / (rows - 1) / rows), ranking["mean_se"], rtol=1e-10)
+
+
+# ----------------------------------------------------------------------------- api.evppi
+
+
+def test_evppi_by_nested_monte_carlo_agrees_with_the_exact_values():
+    """The automatic method is exact here; forced nested Monte Carlo must agree with it."""
+    targets = ["F_V", ["db_dFCV", "dpCV_daCV"]]
+    exact = api.evppi(BASELINE, targets, seed=3)
+    nested = api.evppi(BASELINE, targets, method="nested", seed=3)
+    assert list(exact["name"]) == ["EVPI", "F_V", "db_dFCV+dpCV_daCV"]
+    assert list(exact["kind"]) == ["evpi", "parameter", "group"]
+    assert set(exact["method"]) == {"exact"} and set(nested["method"]) == {"nested"}
+    assert exact.loc[1, "se"] == 0.0  # a single input's EVPPI is exact
+    for (_, e), (_, n) in zip(exact.iterrows(), nested.iterrows(), strict=True):
+        error = math.hypot(e["se"], n["se"])
+        assert abs(n["value"] - e["value"]) <= 4 * error + 0.02 * e["value"], e["name"]
+
+
+def test_evppi_chooses_nested_where_the_exact_engine_does_not_apply():
+    view = load_worldview(ROOT / "config" / "priors" / "consistent_by_construction.yaml")
+    table = api.evppi(view, "R_V", seed=1)
+    assert list(table["method"]) == ["nested", "nested"]
+    assert (table["ci_low"] <= table["value"]).all() and (table["value"] <= table["ci_high"]).all()
+    with pytest.raises(ValueError, match="exact engine does not apply"):
+        api.evppi(view, "R_V", method="exact")
+
+
+@pytest.mark.parametrize(
+    ("parameters", "message"),
+    [("NOPE", "'NOPE' is not an uncertain input"), ([[]], "no parameter")],
+)
+def test_evppi_names_what_is_wrong(parameters, message):
+    with pytest.raises(ValueError, match=message):
+        api.evppi(BASELINE, parameters)
+    with pytest.raises(ValueError, match="method must be one of"):
+        api.evppi(BASELINE, "F_V", method="regression")
+
+
+# ----------------------------------------------------------------------------- api.risk
+
+
+def test_risk_matches_a_hand_computed_rank_dependent_value():
+    # -100, 0, 100 with probabilities 0.1, 0.8, 0.1: REU at a = 2 is
+    # -100 + 0.9^2 * 100 + 0.1^2 * 100 = -18; the expected value is 0.
+    a_v = np.array([-100.0] + [0.0] * 8 + [100.0])
+    draws = pd.DataFrame({"a_V": a_v, "a_CV": np.full(10, -1.0), "a_CnotV": np.full(10, -50.0)})
+    reu = api.risk(draws, "reu", a=2.0, n_bootstrap=0).set_index("intervention")
+    assert reu.loc["a_V", "value"] == pytest.approx(-18.0)
+    assert reu.loc["a_CV", "value"] == pytest.approx(-1.0)
+    assert set(reu["winner"]) == {"a_CV"}
+    ev = api.risk(draws, "ev", n_bootstrap=0).set_index("intervention")
+    assert ev.loc["a_V", "value"] == pytest.approx(0.0)
+    assert set(ev["winner"]) == {"a_V"}
+    with pytest.raises(ValueError, match="unknown setting"):
+        api.risk(draws, "reu", alpha=2.0)

@@ -44,6 +44,39 @@ def broken_priors(tmp_path: Path) -> Path:
     return path
 
 
+def _with_f_i(tmp_path: Path, prior: dict) -> Path:
+    data = yaml.safe_load(BASELINE.read_text(encoding="utf-8"))
+    data["parameters"]["F_I"] = prior
+    path = tmp_path / "f_i.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def test_check_priors_warns_where_many_populations_are_impossible(tmp_path, caplog):
+    """A large F_I makes most draws impossible: valid, but the user is told, with the share."""
+    import re
+
+    from agi_interventions.montecarlo import simulate
+
+    caplog.set_level(logging.INFO)
+    path = _with_f_i(tmp_path, {"dist": "uniform", "low": 0.5, "high": 0.9})
+    assert main(["check-priors", str(path)]) == 0
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1 and "rest_of_world" in warnings[0]
+    quoted = float(re.search(r"([0-9.]+)% of draws", warnings[0]).group(1)) / 100
+    # an independent, larger sample of the same worldview
+    truth = 1.0 - simulate(load_worldview(path), 1 << 18, seed=12345)["consistent"].mean()
+    se = np.sqrt(truth * (1 - truth) / (1 << 14))
+    assert abs(quoted - truth) < 4 * se + 0.0005
+
+
+def test_check_priors_is_quiet_where_populations_are_possible(tmp_path, caplog):
+    caplog.set_level(logging.INFO)
+    path = _with_f_i(tmp_path, {"dist": "loguniform", "low": 1.0e-6, "high": 1.0e-5})
+    assert main(["check-priors", str(path)]) == 0
+    assert not [r for r in caplog.records if r.levelno == logging.WARNING]
+
+
 def test_every_command_logs_its_time_and_peak_memory(caplog):
     """The last log line gives the kernel's peak RSS: what a cluster's mem_mb must cover."""
     import re

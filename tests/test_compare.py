@@ -592,3 +592,23 @@ def test_an_inadmissible_combination_is_named_not_guessed(tmp_path: Path) -> Non
     assert table["shapley_lead"].isna().all()
     assert "not admissible" in alone["method"]
     assert not math.isnan(table.loc["F_I", "mean_a_V"])  # the other swap is fine
+
+
+def test_risk_rules_apply_to_the_pooled_draws_not_to_each_worldview():
+    """A 50/50 mixture of 0 and 10 for sure: REU at a = 2 is 2.5 pooled first (not 5)."""
+    from types import SimpleNamespace
+
+    from agi_interventions.risk import rule_values
+    from agi_interventions.steps.compare import pooled_draws
+
+    def view(value: float, n: int) -> SimpleNamespace:
+        return SimpleNamespace(
+            draws=pd.DataFrame({"a_V": np.full(n, value), "a_CV": 1.0, "a_CnotV": 0.5})
+        )
+
+    pooled = pooled_draws([view(0.0, 3000), view(10.0, 2048)], [0.5, 0.5])
+    assert len(pooled) == 4096 and (pooled["a_V"] == 10.0).sum() == 2048
+    reu = rule_values(pooled, "reu", a=2.0, seed=0, n_bootstrap=0).set_index("intervention")
+    assert reu.loc["a_V", "value"] == pytest.approx(2.5)
+    per_worldview = np.mean([0.0, 10.0])  # each worldview's REU is its sure value
+    assert per_worldview == 5.0 and reu.loc["a_V", "value"] < per_worldview

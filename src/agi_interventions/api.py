@@ -9,6 +9,8 @@
     >>> from agi_interventions.priors import load_worldview
     >>> view = load_worldview("config/priors/baseline.yaml")   # read and validate once
     >>> api.p_best(api.simulate(view, 10**7, seed=1, columns=["a_V", "a_CV", "a_CnotV"]))
+    >>> api.risk(api.simulate(view, 2**16, seed=1), "reu", p=0.05)   # one risk rule
+    >>> api.evppi(view, ["F_V", ["db_dFCV", "dpCV_daCV"]])   # exact or nested, automatically
 
 Several worldviews, side by side and pooled by credence:
 
@@ -55,11 +57,13 @@ from agi_interventions.results import WorldviewResults
 __all__ = [
     "analyse",
     "compare",
+    "evppi",
     "p_best",
     "pool",
     "rank",
     "render",
     "render_comparison",
+    "risk",
     "simulate",
     "summarise",
 ]
@@ -259,6 +263,200 @@ def render(results: WorldviewResults, rank_shift: int | None = None) -> str:
 
 def _view(worldview: Worldview | str | Path) -> Worldview:
     return worldview if isinstance(worldview, Worldview) else load_worldview(worldview)
+
+
+#: Columns of :func:`evppi`.
+EVPPI_COLUMNS = ["name", "kind", "value", "se", "ci_low", "ci_high", "method"]
+
+#: Methods of :func:`evppi`.
+EVPPI_METHODS = ("auto", "exact", "nested")
+
+
+def _evppi_targets(
+    view: Worldview, parameters: str | Sequence[str | Sequence[str]] | Mapping[str, Sequence[str]]
+) -> dict[str, list[str]]:
+    """Row name to the uncertain inputs learned together; unknown names are an error."""
+    if isinstance(parameters, str):
+        parameters = [parameters]
+    if isinstance(parameters, Mapping):
+        targets = {str(name): [str(m) for m in members] for name, members in parameters.items()}
+    else:
+        targets = {}
+        for item in parameters:
+            members = [item] if isinstance(item, str) else [str(m) for m in item]
+            targets["+".join(members)] = members
+    uncertain = list(view.uncertain)
+    for name, members in targets.items():
+        unknown = [m for m in members if m not in uncertain]
+        if unknown or not members:
+            raise ValueError(
+                f"EVPPI of {name!r}: {', '.join(map(repr, unknown)) or 'no parameter'} is not an "
+                f"uncertain input of worldview {view.name!r}; its uncertain inputs are "
+                f"{', '.join(uncertain)}"
+            )
+    return targets
+
+
+def evppi(
+    worldview: Worldview | str | Path,
+    parameters: str | Sequence[str | Sequence[str]] | Mapping[str, Sequence[str]] | None = None,
+    *,
+    method: str = "auto",
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Value the learning of some beliefs exactly (EVPPI), and EVPI, by the best method.
+
+    Parameters
+    ----------
+    worldview
+        A validated worldview or a prior file.
+    parameters
+        What is learned: an input's name, a sequence whose items are names (each learned
+        alone) or sequences of names (a group learned together, named ``"a+b"``), or a
+        mapping of group name to names. None: every uncertain input alone.
+    method
+        ``"auto"`` (exact where the exact engine applies, else nested Monte Carlo),
+        ``"exact"`` or ``"nested"``.
+    seed
+        Seed of the outer Monte Carlo of exact group values and EVPI, or of the nested
+        Monte Carlo.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`EVPPI_COLUMNS`: the EVPI row first (kind ``evpi``), then one row per target
+        (kind ``parameter`` or ``group``) with the value, its standard error and 95% interval
+        and the ``method`` (``exact``: single inputs exact, groups and EVPI an outer Monte
+        Carlo average of exact conditional means; ``nested``: nested Monte Carlo with the
+        multilevel correction, :mod:`agi_interventions.voi.nested`).
+
+    Raises
+    ------
+    ValueError
+        An unknown method, a name that is not an uncertain input, or ``method="exact"`` where
+        the exact engine does not apply (the message says why).
+
+    Examples
+    --------
+    >>> api.evppi("config/priors/baseline.yaml", ["F_V", ["db_dFCV", "dpCV_daCV"]])
+    """
+    from agi_interventions.exact import engine_for
+
+    if method not in EVPPI_METHODS:
+        raise ValueError(f"method must be one of {', '.join(EVPPI_METHODS)}, not {method!r}")
+    view = _view(worldview)
+    targets = _evppi_targets(view, list(view.uncertain) if parameters is None else parameters)
+    engine, reason = engine_for(view) if method != "nested" else (None, "")
+    if method == "exact" and engine is None:
+        raise ValueError(f"the exact engine does not apply to {view.name!r}: {reason}")
+    singles = {name: m[0] for name, m in targets.items() if len(m) == 1}
+    groups = {name: m for name, m in targets.items() if len(m) > 1}
+    if engine is not None:
+        from agi_interventions.exact.tables import exact_value_of_information
+
+        table = exact_value_of_information(
+            engine,
+            list(INTERVENTIONS),
+            groups,
+            n_draws=DecisionSettings.default().exact_draws,
+            seed=seed,
+        ).set_index("name")
+        rows = [("EVPI", "evpi", table.loc["EVPI"])]
+        rows += [(name, "parameter", table.loc[p]) for name, p in singles.items()]
+        rows += [(name, "group", table.loc[name]) for name in groups]
+        return pd.DataFrame(
+            [
+                (
+                    name,
+                    kind,
+                    r["value_exact"],
+                    r["se_exact"],
+                    r["exact_ci_low"],
+                    r["exact_ci_high"],
+                    "exact",
+                )
+                for name, kind, r in rows
+            ],
+            columns=EVPPI_COLUMNS,
+        )
+    from agi_interventions.voi.nested import (
+        budget_settings,
+        draw_pool,
+        evpi_from_pool,
+        evppi_group,
+        evppi_parameter,
+        problem_from_worldview,
+    )
+
+    problem = problem_from_worldview(view, view.complete, options=tuple(INTERVENTIONS))
+    settings = budget_settings(view.structure.relative_cost)
+    pool = draw_pool(problem, settings, seed)
+    estimates = [("EVPI", "evpi", evpi_from_pool(pool))]
+    for name, parameter in singles.items():
+        estimate = evppi_parameter(problem, parameter, settings=settings, pool=pool)
+        estimates.append((name, "parameter", estimate))
+    for name, members in groups.items():
+        estimate = evppi_group(problem, members, seed=seed, settings=settings, pool=pool)
+        estimates.append((name, "group", estimate))
+    return pd.DataFrame(
+        [(n, k, e.value, e.se, e.ci_low, e.ci_high, "nested") for n, k, e in estimates],
+        columns=EVPPI_COLUMNS,
+    )
+
+
+def risk(
+    draws: pd.DataFrame,
+    rule: str,
+    *,
+    seed: int = 0,
+    n_bootstrap: int = 200,
+    **settings: float,
+) -> pd.DataFrame:
+    """One risk-attitude rule at one setting on per-draw values: the rows of ``risk.csv``.
+
+    Parameters
+    ----------
+    draws
+        Independent draws with columns ``a_V``, ``a_CV``, ``a_CnotV`` (e.g. from
+        :func:`simulate`).
+    rule
+        ``"ev"``, ``"trimmed_ev"``, ``"reu"``, ``"wlu"`` or ``"ambiguity"`` (README, "Risk
+        attitudes"; :mod:`agi_interventions.risk`).
+    seed
+        Seed of the bootstrap.
+    n_bootstrap
+        Bootstrap resamples of the interval (0: none).
+    **settings
+        The rule's setting: ``trim=`` (``trimmed_ev``), ``a=`` or ``p=`` (``reu``; ``p`` gives
+        the calibrated exponent ``a = -2 / log10(p)``), ``c=`` (``wlu``), ``k=``
+        (``ambiguity``); none for ``ev``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per intervention: ``rule``, ``setting``, ``setting_value``, ``intervention``,
+        ``value``, its 95% bootstrap interval (``ci_low``, ``ci_high``) and ``se``, the
+        ``winner`` under the rule, ``n`` and ``flag``.
+
+    Raises
+    ------
+    ValueError
+        An unknown rule, or a setting that is missing, out of range or not the rule's.
+
+    Examples
+    --------
+    >>> draws = api.simulate("config/priors/baseline.yaml", 2**16, seed=1,
+    ...                      columns=["a_V", "a_CV", "a_CnotV"])
+    >>> api.risk(draws, "reu", p=0.05)
+    """
+    from agi_interventions.risk import rule_values
+
+    unknown = sorted(set(settings) - {"trim", "a", "p", "c", "k"})
+    if unknown:
+        raise ValueError(
+            f"unknown setting(s) {', '.join(unknown)}: a rule takes trim=, a=, p=, c= or k="
+        )
+    return rule_values(draws, rule, seed=seed, n_bootstrap=n_bootstrap, **settings)
 
 
 def compare(

@@ -12,10 +12,14 @@ import json
 import logging
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from agi_interventions import integrity, io
 from agi_interventions.errors import PriorError
 from agi_interventions.parameters import INTERVENTIONS
+
+if TYPE_CHECKING:
+    from agi_interventions.priors import Worldview
 
 logger = logging.getLogger(__name__)
 
@@ -310,6 +314,46 @@ def compare(args: argparse.Namespace) -> None:
     io.write_text(html, folder / registry.COMPARISON_BY_NAME["report"].file)
 
 
+#: Draws of the impossible-population check of ``check-priors``.
+IMPOSSIBLE_CHECK_DRAWS = 1 << 14
+
+
+def warn_impossible_populations(path: str, worldview: Worldview) -> float:
+    """Warn where many of a valid worldview's draws describe impossible populations.
+
+    Parameters
+    ----------
+    path
+        The prior file, for the message.
+    worldview
+        The validated worldview.
+
+    Returns
+    -------
+    float
+        The share of :data:`IMPOSSIBLE_CHECK_DRAWS` plain Monte Carlo draws (seed 0) that are
+        impossible; a warning is logged above the report's threshold
+        (:data:`agi_interventions.narrative.card.IMPOSSIBLE_DRAWS_SHARE`).
+    """
+    from agi_interventions.montecarlo import simulate
+    from agi_interventions.narrative.card import IMPOSSIBLE_DRAWS_SHARE
+
+    if worldview.structure.consistent_by_construction:
+        return 0.0
+    draws = simulate(worldview, IMPOSSIBLE_CHECK_DRAWS, seed=0, columns=["consistent"])
+    share = 1.0 - float(draws["consistent"].mean())
+    if share > IMPOSSIBLE_DRAWS_SHARE:
+        logger.warning(
+            "%s: %.1f%% of draws describe impossible populations (the rest of the world would "
+            "need a negative share); they are analysed and reported, not dropped. To make "
+            "every draw possible, state beliefs about the rest of the world instead "
+            "(structure: {rest_of_world: 1}; README, 'Consistency').",
+            path,
+            100.0 * share,
+        )
+    return share
+
+
 def check_priors(args: argparse.Namespace) -> None:
     """Validate prior files; every problem of every file is listed."""
     from agi_interventions.priors import load_worldview
@@ -322,5 +366,6 @@ def check_priors(args: argparse.Namespace) -> None:
             problems.extend(err.problems)
             continue
         logger.info("%s: valid (%d uncertain inputs)", path, len(worldview.uncertain))
+        warn_impossible_populations(path, worldview)
     if problems:
         raise PriorError(problems)

@@ -551,6 +551,14 @@ COMPARISON_OUTPUTS: tuple[Output, ...] = (
         "and `method`",
     ),
     Output(
+        "pooled_risk",
+        "pooled_risk.csv",
+        "compare",
+        "comparison",
+        "every risk-attitude rule at its presets applied to the pooled draws (a sample of the "
+        "credence-weighted mixture), with the columns of `risk.csv`",
+    ),
+    Output(
         "swaps",
         "swaps.csv",
         "compare",

@@ -434,8 +434,9 @@ BARGAINING = Variant(
         ParameterSpec(
             "gamma",
             "γ",
-            "contest decisiveness (0: conflict is a coin flip)",
+            "contest decisiveness (near 0: conflict is close to a coin flip)",
             low=0.0,
+            low_open=True,
             group="bargaining_game",
         ),
         ParameterSpec(

@@ -320,6 +320,23 @@ def build_comparison_report(
             tables=[voi_display(pooled_voi)],
         ),
     ]
+    pooled_risk = tables.get("pooled_risk")
+    if pooled_risk is not None and not pooled_risk.empty:
+        from agi_interventions.narrative.risk import risk_sentences
+        from agi_interventions.report.display import risk_display
+
+        sections.append(
+            ReportSection(
+                title="The pooled belief under risk attitudes",
+                paragraphs=risk_sentences(pooled_risk),
+                tables=[risk_display(pooled_risk)],
+                notes=[
+                    "Each rule is applied to the pooled draws (a sample of the mixture), not "
+                    "averaged over worldviews: risk-averse rules are not linear in the "
+                    "distribution, so the two differ."
+                ],
+            )
+        )
     if swaps is not None:
         paragraphs = []
         for name in dict.fromkeys(swaps["worldview"]):

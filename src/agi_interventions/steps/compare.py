@@ -271,6 +271,61 @@ def pooled_value_of_information(
     return table.drop(columns="_order").reset_index(drop=True)
 
 
+def pooled_draws(results: Sequence[WorldviewResults], credences: Sequence[float]) -> pd.DataFrame:
+    """A sample of the credence-weighted mixture from the worldviews' stored draws.
+
+    Parameters
+    ----------
+    results
+        Each worldview's results (the interventions' independent draws).
+    credences
+        Normalised credences, in the order of ``results``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The interventions' columns: the first ``about c_w n`` draws of each worldview
+        (:func:`agi_interventions.compare.mixture.stratified_rows`; the draws are independent,
+        so the first rows are a random sample), ``n`` as large as the draws allow.
+    """
+    from agi_interventions.compare.mixture import stratified_rows
+
+    options = list(INTERVENTIONS)
+    frames = [r.draws[options] for r in results]
+    rows = stratified_rows([len(f) for f in frames], credences)
+    return pd.concat([f.iloc[:k] for f, k in zip(frames, rows, strict=True)], ignore_index=True)
+
+
+def pooled_risk(
+    results: Sequence[WorldviewResults], credences: Sequence[float], *, seed: int
+) -> pd.DataFrame:
+    """Every risk-attitude rule on the pooled draws (the mixture), as ``risk.csv`` per worldview.
+
+    A rule is applied to the mixture's draws, not averaged over worldviews: rank-dependent
+    and weighted rules are not linear in the distribution, so the two differ (a 50/50
+    mixture of 0 and 10 for sure has REU 2.5 at ``a = 2`` pooled first; the average of the
+    two REUs is 5).
+
+    Parameters
+    ----------
+    results
+        Each worldview's results.
+    credences
+        Normalised credences, in the order of ``results``.
+    seed
+        The one seed (its ``pooled-risk`` stream drives the bootstrap).
+
+    Returns
+    -------
+    pandas.DataFrame
+        :func:`agi_interventions.risk.risk_table` of :func:`pooled_draws`.
+    """
+    from agi_interventions.risk import risk_table
+    from agi_interventions.seeds import derive_seed
+
+    return risk_table(pooled_draws(results, credences), seed=derive_seed(seed, "pooled-risk"))
+
+
 def compare(
     results: Sequence[WorldviewResults],
     credences: Mapping[str, float] | None,
@@ -298,8 +353,8 @@ def compare(
     Returns
     -------
     dict
-        ``comparison``, ``pooled``, ``pooled_value_of_information``, ``decision_rules`` and
-        ``swaps`` (empty with a single worldview).
+        ``comparison``, ``pooled``, ``pooled_value_of_information``, ``decision_rules``,
+        ``pooled_risk`` and ``swaps`` (empty with a single worldview).
 
     Raises
     ------
@@ -327,6 +382,7 @@ def compare(
         ),
         "decision_rules": decision_rules(components),
     }
+    tables["pooled_risk"] = pooled_risk(results, [weights[n] for n in names], seed=seed)
     base = results[names.index(reference)].worldview
     swaps = [
         compare_worldviews(base, r.worldview, INTERVENTIONS, seed)
