@@ -807,3 +807,25 @@ def test_module_imports_numpy_only():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_zero_decisiveness_is_the_limit_of_small_decisiveness():
+    """gamma = 0 (a conflict is a coin flip) is admissible and continuous with gamma -> 0+."""
+    base = dict(
+        F_V=np.array([0.2, 0.7]),
+        g=np.array([0.5, 0.1]),
+        t=np.array([0.3, 0.6]),
+        c=np.array([0.2, 0.5]),
+        k=np.array([0.1, 0.0]),
+        h=np.array([0.2, 0.4]),
+        lam=np.array([0.3, 0.9]),
+    )
+    for theory in game.THEORIES:
+        at_zero = game.derive_utilities(
+            {**base, "gamma": np.zeros(2)}, theory=theory, punish="both"
+        )
+        near = game.derive_utilities(
+            {**base, "gamma": np.full(2, 1e-9)}, theory=theory, punish="both"
+        )
+        for key in at_zero:
+            np.testing.assert_allclose(at_zero[key], near[key], rtol=1e-6, atol=1e-7)

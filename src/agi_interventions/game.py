@@ -187,7 +187,7 @@ def _parameters(
     _check_range("g", out["g"], 0.0, np.inf, open_="high")
     _check_range("t", out["t"], 0.0, 1.0, open_="")
     _check_range("c", out["c"], 0.0, 1.0, open_="")
-    _check_range("gamma", out["gamma"], 0.0, np.inf, open_="low high")
+    _check_range("gamma", out["gamma"], 0.0, np.inf, open_="high")
     _check_range("k", out["k"], 0.0, np.inf, open_="high")
     _check_range("h", out["h"], 0.0, np.inf, open_="high")
     if "lam" in out:
@@ -887,7 +887,7 @@ def derive_utilities(
     ----------
     inputs
         Mapping with keys :data:`INPUTS`: ``F_V`` in (0, 1), ``g >= 0``, ``t`` and ``c`` in
-        [0, 1], ``gamma > 0``, ``k >= 0``, ``h >= 0``, ``lam`` in [0, 1] (the weight of
+        [0, 1], ``gamma >= 0`` (0: a conflict is a coin flip), ``k >= 0``, ``h >= 0``, ``lam`` in [0, 1] (the weight of
         notV's payoff in our utility). Scalars or 1-d arrays that broadcast to one length;
         extra keys are ignored.
     theory

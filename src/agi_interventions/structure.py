@@ -434,9 +434,8 @@ BARGAINING = Variant(
         ParameterSpec(
             "gamma",
             "γ",
-            "contest decisiveness (near 0: conflict is close to a coin flip)",
+            "contest decisiveness (0: conflict is a coin flip)",
             low=0.0,
-            low_open=True,
             group="bargaining_game",
         ),
         ParameterSpec(

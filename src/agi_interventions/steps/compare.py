@@ -272,7 +272,7 @@ def pooled_value_of_information(
 
 
 def pooled_draws(results: Sequence[WorldviewResults], credences: Sequence[float]) -> pd.DataFrame:
-    """A sample of the credence-weighted mixture from the worldviews' stored draws.
+    """Sample the credence-weighted mixture from the worldviews' stored draws.
 
     Parameters
     ----------
