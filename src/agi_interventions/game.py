@@ -887,9 +887,9 @@ def derive_utilities(
     ----------
     inputs
         Mapping with keys :data:`INPUTS`: ``F_V`` in (0, 1), ``g >= 0``, ``t`` and ``c`` in
-        [0, 1], ``gamma >= 0`` (0: a conflict is a coin flip), ``k >= 0``, ``h >= 0``, ``lam`` in [0, 1] (the weight of
-        notV's payoff in our utility). Scalars or 1-d arrays that broadcast to one length;
-        extra keys are ignored.
+        [0, 1], ``gamma >= 0`` (0: a conflict is a coin flip), ``k >= 0``, ``h >= 0``,
+        ``lam`` in [0, 1] (the weight of notV's payoff in our utility). Scalars or 1-d
+        arrays that broadcast to one length; extra keys are ignored.
     theory
         A name from :data:`THEORIES` for all draws, or per draw an integer code indexing it.
     punish
