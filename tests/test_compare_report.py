@@ -459,3 +459,21 @@ def test_results_folders_compare_from_the_command_line(two_worldviews, tmp_path:
         )
         == 2
     )
+
+
+def test_results_write_the_report_and_figures_on_request(two_worldviews, tmp_path: Path) -> None:
+    """`write(folder, report=True)` gives the pipeline's report and every figure it shows."""
+    import dataclasses
+
+    from agi_interventions import registry
+
+    result = dataclasses.replace(two_worldviews[0], figures={})
+    result.write(tmp_path / "plain")
+    assert not (tmp_path / "plain" / "report.html").exists()
+    result.write(tmp_path / "full", report=True)
+    html = (tmp_path / "full" / "report.html").read_text(encoding="utf-8")
+    assert html == api.render(result)
+    figures = [o for o in registry.final(True) if o.name.startswith("figure:")]
+    for output in figures:
+        assert (tmp_path / "full" / output.file).stat().st_size > 0, output.file
+    assert html.count('src="data:image/png;base64,') == len(figures)

@@ -1087,8 +1087,8 @@ def test_asinh_scale_sentence_quotes_every_scale_to_three_significant_digits():
     sentence = asinh_scale_sentence(scales)
     assert sentence.startswith("Marginal values are products of uncertain factors")
     assert (
-        "with scale = 0.0123 for a_V, 1.23e+03 for a_CV, 2 for a_CnotV (median absolute value)"
-        in sentence
+        "with scale = 0.0123 for Alignment; 1,230 for Cooperation, aligned; 2.00 for "
+        "Cooperation, misaligned (median absolute value)" in sentence
     )
     assert sentence.endswith("and by the PAWN moment-independent index.")
     assert "0.01234" not in sentence and "1234" not in sentence  # 3 significant digits only
@@ -1104,7 +1104,7 @@ def test_asinh_scale_sentence_from_the_table_as_the_report_builds_it():
     )
     scales = table.drop_duplicates("output").set_index("output")["asinh_scale"]
     sentence = asinh_scale_sentence(scales)
-    assert "scale = 0.457 for a_CV, 7.89e-05 for a_V (median" in sentence  # table order
+    assert "scale = 0.457 for Cooperation, aligned; 7.89×10⁻⁵ for Alignment (median" in sentence
     assert sentence == asinh_scale_sentence({"a_CV": 0.456789, "a_V": 7.891e-5})
 
 
@@ -1647,3 +1647,25 @@ def test_package_reexports_every_public_name():
             assert obj.__module__.startswith("agi_interventions.narrative.")
     assert narrative.NEGLIGIBLE_SHARE == NEGLIGIBLE_SHARE
     assert "decision_sobol_outputs_sentence" not in narrative.__all__
+
+
+def test_structure_sentences_do_not_claim_a_winner_the_sample_cannot_separate():
+    """Monte Carlo means whose intervals overlap: no "best whatever" and no "decides"."""
+    close = {
+        "coco": (0.4, {"a_V": (0.50, np.nan, 0.5), "a_CV": (0.515, np.nan, 0.5)}, "a_CV"),
+        "nash": (0.6, {"a_V": (0.30, np.nan, 0.2), "a_CV": (0.60, np.nan, 0.8)}, "a_CV"),
+    }
+    table = _structure("bargaining_theory", close)  # intervals: mean ± 0.01
+    text = " ".join(structure_sentences(table, []))
+    assert "is best whatever" not in text and "does not decide" not in text
+    assert "has the highest mean whatever the bargaining theory" in text
+    assert "the sample does not show that it is best there" in text
+    assert "The sample does not settle whether the model's structure decides" in text
+    # separated by more than the intervals: the same table states it plainly
+    apart = {
+        **close,
+        "coco": (0.4, {"a_V": (0.50, np.nan, 0.5), "a_CV": (0.53, np.nan, 0.5)}, "a_CV"),
+    }
+    text = " ".join(structure_sentences(_structure("bargaining_theory", apart), []))
+    assert "Cooperation, aligned is best whatever the bargaining theory" in text
+    assert "does not decide the choice" in text

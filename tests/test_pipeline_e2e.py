@@ -63,7 +63,16 @@ def first_run(tmp_path_factory) -> Path:
     (workdir / "config/config.yaml").write_text(yaml.safe_dump(tiny_config()))
     result = run_snakemake(workdir)
     assert result.returncode == 0, result.stderr[-4000:]
+    (workdir / "snakemake.stderr").write_text(result.stderr)
     return workdir
+
+
+def test_a_run_ends_by_listing_its_reports(first_run):
+    stderr = (first_run / "snakemake.stderr").read_text()
+    listed = stderr.split("Reports (open in a browser", 1)[1]
+    for folder in ("baseline", "consistent", "comparison"):
+        path = first_run / "results" / folder / "report.html"
+        assert path.exists() and str(path.resolve()) in listed, folder
 
 
 CORE_TABLES = {
@@ -170,7 +179,11 @@ def test_report_is_self_contained_and_complete(first_run):
     ):
         assert f">{heading}</h2>" in html, heading
     assert "Illustrative" in html  # the prior notes
-    assert "sha256" in html or "config/config.yaml" in html
+    # provenance: the prior file's hash as the report saw it, computed here independently
+    import hashlib
+
+    priors = REPO / "config/priors/baseline.yaml"
+    assert hashlib.sha256(priors.read_bytes()).hexdigest() in html
 
 
 def test_report_counts_minor_flags_on_the_whole_method_comparison(first_run):

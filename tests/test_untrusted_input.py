@@ -78,12 +78,25 @@ def _with_payload(where: str, text: str) -> dict:
         config["decision"] = {"groups": {"g": ["U_B", text]}}
     elif where == "worldview name":
         config["worldviews"] = {text: str(BASELINE)}
+    elif where == "credence key":
+        config["worldviews"]["other"] = str(BASELINE)
+        config["credences"] = {"baseline": 0.5, text: 0.5}
+    elif where == "comparison reference":
+        config["worldviews"]["other"] = str(BASELINE)
+        config["comparison_reference"] = text
     else:
         config["chunks"] = text
     return config
 
 
-WHERE = ["group name", "group member", "worldview name", "chunks"]
+WHERE = [
+    "group name",
+    "group member",
+    "worldview name",
+    "credence key",
+    "comparison reference",
+    "chunks",
+]
 
 
 @pytest.mark.parametrize("payload", PAYLOADS)

@@ -200,9 +200,9 @@ def comparison_problems(config: Mapping[str, Any], source: str) -> list[str]:
     if isinstance(credences, Mapping) and credences:
         unknown = [n for n in credences if n not in names]
         if unknown:
+            verb = "is not a configured worldview" if len(unknown) == 1 else "are not configured"
             problems.append(
-                f"{source}: credences: {', '.join(quote(n) for n in unknown)} "
-                f"{'is' if len(unknown) == 1 else 'are'} not configured worldviews "
+                f"{source}: credences: {', '.join(quote(n) for n in unknown)} {verb} "
                 f"(configured: {', '.join(names)})"
             )
         values = [v for n, v in credences.items() if n in names]

@@ -113,9 +113,25 @@ class WorldviewResults:
         draws = store.read_columns(draws_file, columns)
         return cls(worldview, tables, design, provenance, draws, figures)
 
-    def write(self, folder: str | Path) -> None:
-        """Write every result to a folder, in the pipeline's layout (each file atomically)."""
+    def write(self, folder: str | Path, *, report: bool = False, rank_shift: int = 2) -> None:
+        """Write every result to a folder, in the pipeline's layout (each file atomically).
+
+        Parameters
+        ----------
+        folder
+            The result folder (created if missing).
+        report
+            Also draw every figure not yet drawn and write ``report.html``, as the pipeline's
+            ``report`` rule does.
+        rank_shift
+            Method-comparison flag threshold of the report (``decision.rank_shift``).
+        """
         import json
+
+        if report:
+            from agi_interventions.report.build import build_report, figures_of
+
+            self.figures = figures_of(self)
 
         folder = Path(folder)
         for name, table in self.tables.items():
@@ -134,3 +150,7 @@ class WorldviewResults:
         )
         for name, png in self.figures.items():
             io.write_bytes(png, folder / registry.BY_NAME[f"figure:{name}"].file)
+        if report:
+            io.write_text(
+                build_report(self, rank_shift=rank_shift), folder / registry.BY_NAME["report"].file
+            )

@@ -224,13 +224,14 @@ def asinh_scale_sentence(scales: Mapping[str, float] | pd.Series) -> str:
     Returns
     -------
     str
-        One paragraph; each scale is written to 3 significant digits.
+        One paragraph; each scale is written to 3 significant digits in the report's number
+        format, each output by its display name.
     """
     return (
         "Marginal values are products of uncertain factors and heavy-tailed, so variance-"
         "based indices can rest on a few draws. Each parameter is ranked by Sobol ST of "
         "the raw value, by Sobol ST of asinh(value / scale) with scale = "
-        + ", ".join(f"{scale:.3g} for {output}" for output, scale in scales.items())
+        + "; ".join(f"{fmt_num(scale)} for {label(output)}" for output, scale in scales.items())
         + " (median absolute value), and by the PAWN moment-independent index."
     )
 

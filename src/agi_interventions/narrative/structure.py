@@ -28,6 +28,21 @@ def _winner_text(rows: pd.DataFrame) -> tuple[str, str]:
     return winner, f"{label(winner)} ({which} {fmt_num(mean)}, P(best) {fmt_pct(row['p_best'])})"
 
 
+def _resolved(rows: pd.DataFrame) -> bool:
+    """Whether one state's winner is settled: exact means, or 95% intervals that separate it.
+
+    With Monte Carlo means the winner counts as best only where its interval lies above every
+    other intervention's (a sufficient, conservative test: the table has no paired intervals).
+    """
+    winner = str(rows["winner"].iloc[0])
+    by = rows.set_index("intervention")
+    if math.isfinite(float(by.loc[winner, "mean_exact"])):
+        return True
+    low = float(by.loc[winner, "mean_ci_low"])
+    highs = by.drop(index=winner)["mean_ci_high"].astype(float)
+    return math.isfinite(low) and bool(highs.map(math.isfinite).all()) and low > highs.max()
+
+
 def _input_text(name: str) -> str:
     """How a discrete structural input is named: a variant, or the bargaining theory."""
     return "the bargaining theory" if name == THEORY_INPUT else f"the {name} variant"
@@ -73,35 +88,66 @@ def structure_sentences(
         if not always:
             out.append("This worldview states no structural uncertainty.")
         return out
-    decisive = []
+    decisive, unsettled = [], []
     for name, rows in structure.groupby("input", sort=False):
         states = list(dict.fromkeys(rows["state"]))
-        texts, winners = [], []
+        texts, winners, open_states = [], [], []
         for state in states:
-            win, text = _winner_text(rows.loc[rows["state"] == state])
-            probability = float(rows.loc[rows["state"] == state, "probability"].iloc[0])
+            state_rows = rows.loc[rows["state"] == state]
+            win, text = _winner_text(state_rows)
+            probability = float(state_rows["probability"].iloc[0])
             winners.append(win)
             texts.append(f"where {_state_text(name, state)} (probability {probability:g}), {text}")
-        if len(set(winners)) > 1:
-            decisive.append(_input_text(name))
-            out.append(
-                f"The best intervention depends on {_input_text(name)}: " + "; ".join(texts) + "."
-            )
+            if not _resolved(state_rows):
+                open_states.append(_state_text(name, state))
+        subject = _input_text(name)
+        differ = len(set(winners)) > 1
+        if not open_states:
+            if differ:
+                decisive.append(subject)
+                out.append(
+                    f"The best intervention depends on {subject}: " + "; ".join(texts) + "."
+                )
+            else:
+                out.append(
+                    f"{label(winners[0])} is best whatever {subject}: " + "; ".join(texts) + "."
+                )
         else:
-            out.append(
-                f"{label(winners[0])} is best whatever {_input_text(name)}: "
-                + "; ".join(texts)
-                + "."
-            )
+            unsettled.append(subject)
+            where = " and where ".join(open_states)
+            if differ:
+                out.append(
+                    f"By mean, the best intervention differs with {subject}: "
+                    + "; ".join(texts)
+                    + f". But where {where}, the leader's 95% Monte Carlo interval overlaps "
+                    f"another intervention's, so the sample does not settle whether {subject} "
+                    "decides the choice."
+                )
+            else:
+                out.append(
+                    f"{label(winners[0])} has the highest mean whatever {subject}: "
+                    + "; ".join(texts)
+                    + f". But where {where}, its 95% Monte Carlo interval overlaps another "
+                    "intervention's, so the sample does not show that it is best there."
+                )
         out.extend(_value_sentence(name, voi))
         out.extend(_sobol_sentence(name, sobol_decision, winner))
-    lead = (
-        f"The model's structure decides the choice: the best intervention depends on "
-        f"{' and '.join(decisive)}."
-        if decisive
-        else "The model's structure does not decide the choice: the same intervention is best "
-        "whatever the structure."
-    )
+    if decisive:
+        lead = (
+            "The model's structure decides the choice: the best intervention depends on "
+            f"{' and '.join(decisive)}."
+        )
+    elif unsettled:
+        lead = (
+            "The sample does not settle whether the model's structure decides the choice: "
+            f"under {' and '.join(unsettled)} the leading intervention's lead is within its "
+            "Monte Carlo error."
+        )
+    else:
+        lead = (
+            "The model's structure does not decide the choice: the same intervention is best "
+            "whatever the structure."
+        )
     out.insert(1 if always else 0, lead)
     return out
 
