@@ -205,7 +205,7 @@ def pipeline_rows(repeat: int, sizes: list[int]) -> list[tuple[str, str]]:
             RULE_PEAKS[samples] = peaks
             label = f"Pipeline, one worldview, N = 2^{int(np.log2(samples))}"
             if samples == 2**14:
-                label += " (the default run)"
+                label += " (the default N)"
             detail = f"{statistics.median(walls):.1f} s wall"
             if len(walls) > 1:
                 detail += f" (median of {len(walls)}, {min(walls):.1f}–{max(walls):.1f} s)"

@@ -752,7 +752,7 @@ VALID = dict(F_V=0.3, g=0.5, t=0.5, c=0.5, gamma=1.0, k=0.1, h=0.2, lam=0.5)
         ({"g": -0.1}, "g must"),
         ({"t": 1.5}, "t must"),
         ({"c": -1e-3}, "c must"),
-        ({"gamma": 0.0}, "gamma"),
+        ({"gamma": -0.5}, "gamma"),
         ({"k": -1.0}, "k must"),
         ({"h": np.nan}, "non-finite"),
         ({"lam": 2.0}, "lam"),

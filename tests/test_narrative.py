@@ -1232,6 +1232,11 @@ def test_card_impossible_populations_at_the_draw_threshold(count):
         f"Cooperation, misaligned is best by mean ({fmt_num(0.5)}, {fmt_num(2.5)} times "
         "Cooperation, aligned's), not Alignment."
     )
+    # the card states the thresholds that made it check
+    assert card.lines[-2] == (
+        f"That is at least {fmt_pct(IMPOSSIBLE_DRAWS_SHARE)} of the draws or "
+        f"{fmt_pct(IMPOSSIBLE_MEAN_SHARE)} of a mean, where the answer is checked without them."
+    )
 
 
 def test_card_impossible_populations_from_the_producers_tables():
@@ -1251,10 +1256,10 @@ def test_card_impossible_populations_from_the_producers_tables():
         consistent=False,
     )
     share = 40 * 20.0 / values["a_V"].sum()
-    assert card.lines[-2].startswith(
+    assert card.lines[-3].startswith(
         f"40 of 400 draws ({fmt_pct(0.1)}) describe impossible populations"
     )
-    assert f"they carry {fmt_pct(share)} of Alignment's mean" in card.lines[-2]
+    assert f"they carry {fmt_pct(share)} of Alignment's mean" in card.lines[-3]
     consistent_mean = values.loc[40:, "a_V"].mean()
     assert card.lines[-1].startswith(
         f"Among the 360 possible populations only, Alignment is still best by mean "

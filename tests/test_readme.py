@@ -70,11 +70,40 @@ def test_architecture_names_every_module(name):
         assert f"{stem}.py" in text or f"`{module}`" in text or f"{module}/" in text, module
 
 
-@pytest.mark.parametrize("name", ["RESULTS.md", "RESULTS_slurm.md"])
+@pytest.mark.parametrize("name", ["RESULTS.md", "RESULTS_slurm.md", "RESULTS_default_run.md"])
 def test_readme_quotes_the_measured_tables(name):
     """Every table row the benchmark scripts wrote appears in the README unchanged."""
     measured = (REPO / "benchmarks" / name).read_text(encoding="utf-8")
     rows = [line for line in measured.splitlines() if line.startswith("| ")]
     assert rows, f"benchmarks/{name} has no table"
+    missing = [row for row in rows if row not in README.splitlines()]
+    assert not missing, f"README does not quote these rows of benchmarks/{name}: {missing}"
+
+
+def _table_after(text: str, heading: str | None) -> list[str]:
+    """The rows of the first Markdown table after ``heading`` (the file's first if None)."""
+    lines = text.splitlines()
+    start = lines.index(heading) if heading else 0
+    rows: list[str] = []
+    for line in lines[start:]:
+        if line.startswith("|"):
+            rows.append(line)
+        elif rows:
+            break
+    return rows
+
+
+@pytest.mark.parametrize(
+    ("name", "heading"),
+    [
+        ("RESULTS_nested.md", None),
+        ("RESULTS_intervals.md", "### Means, iid draws"),
+        ("RESULTS_risk.md", "## All worldviews"),
+    ],
+)
+def test_readme_quotes_the_coverage_summaries(name, heading):
+    """The README's coverage summaries are the measured tables, row for row."""
+    rows = _table_after((REPO / "benchmarks" / name).read_text(encoding="utf-8"), heading)
+    assert len(rows) > 2, f"benchmarks/{name} has no table after {heading!r}"
     missing = [row for row in rows if row not in README.splitlines()]
     assert not missing, f"README does not quote these rows of benchmarks/{name}: {missing}"

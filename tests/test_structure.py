@@ -257,11 +257,16 @@ def test_declared_forms_equal_the_variants_and_the_closed_form(tmp_path, structu
 # --------------------------------------------------------------------------- exact vs brute force
 
 
+#: The continuous inputs of the locality and coalition-size variants.
+VARIANT_INPUTS = ("l", "k_C", "s", "theta")
+
+
 def test_exact_switch_and_locality_indices_and_evppi_match_brute_force(tmp_path):
-    """10^7 draws: conditional means given each switch value, Jansen/Saltelli for l."""
+    """10^7 draws, both variants at 0.5: conditional means given each switch value, the
+    switches' EVPPI, and Jansen/Saltelli S1 and ST of every variant input."""
     from agi_interventions.exact import engine_for
 
-    view = load_worldview(both_switched(tmp_path, 0.5, 0.4))
+    view = load_worldview(both_switched(tmp_path, 0.5, 0.5))
     engine, reason = engine_for(view)
     assert engine is not None, reason
     rng = np.random.default_rng(20261204)
@@ -290,9 +295,11 @@ def test_exact_switch_and_locality_indices_and_evppi_match_brute_force(tmp_path)
             add(f"{switch}:1", y1.sum(axis=0))
             add(f"{switch}:0", y0.sum(axis=0))
             add(f"{switch}:d2", ((y1 - y0) ** 2).sum(axis=0))
-        yb, y_swap = values(b), values({**a, "l": b["l"]})
-        add("l:st", ((ya - y_swap) ** 2).sum(axis=0))
-        add("l:s1", (yb * (y_swap - ya)).sum(axis=0))
+        yb = values(b)
+        for name in VARIANT_INPUTS:
+            y_swap = values({**a, name: b[name]})
+            add(f"{name}:st", ((ya - y_swap) ** 2).sum(axis=0))
+            add(f"{name}:s1", (yb * (y_swap - ya)).sum(axis=0))
     n = chunks * size
     mean = sums["y"] / n
     var = sums["y2"] / n - mean**2
@@ -309,10 +316,11 @@ def test_exact_switch_and_locality_indices_and_evppi_match_brute_force(tmp_path)
             assert abs(st[position(switch)] - st_mc) <= 0.01 + 0.05 * st_mc, (option, switch)
             exact_means = engine.conditional_mean(option, {switch: np.array([0.0, 1.0])})
             np.testing.assert_allclose(exact_means, [e0, e1], rtol=0.03, atol=1e-7)
-        st_l = sums["l:st"][k] / n / 2 / var[k]
-        s1_l = sums["l:s1"][k] / n / var[k]
-        assert abs(st[position("l")] - st_l) <= 0.01 + 0.05 * st_l, option
-        assert abs(s1[position("l")] - s1_l) <= 0.01, option
+        for name in VARIANT_INPUTS:
+            st_mc = sums[f"{name}:st"][k] / n / 2 / var[k]
+            s1_mc = sums[f"{name}:s1"][k] / n / var[k]
+            assert abs(st[position(name)] - st_mc) <= 0.01 + 0.05 * st_mc, (option, name)
+            assert abs(s1[position(name)] - s1_mc) <= 0.01, (option, name)
     for switch in ("locality", "coalition_size"):
         q = float(view.priors[switch].args["p"])
         e1 = sums[f"{switch}:1"] / n

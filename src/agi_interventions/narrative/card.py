@@ -196,6 +196,11 @@ def impossible_lines(
         ratio = fmt_num(c1["mean_consistent"] / c2["mean_consistent"])
         lead = f", {ratio} times {display(c2['intervention'])}'s"
     lines.append(
+        f"That is at least {fmt_pct(IMPOSSIBLE_DRAWS_SHARE)} of the draws or "
+        f"{fmt_pct(IMPOSSIBLE_MEAN_SHARE)} of a mean, where the answer is checked without "
+        "them."
+    )
+    lines.append(
         f"Among the {fmt_count(n)} possible populations only, "
         + (
             f"{display(full_winner)} is still best by mean ({fmt_num(c1['mean_consistent'])}"
