@@ -329,7 +329,7 @@ def build_comparison_report(
             ReportSection(
                 title="The pooled belief under risk attitudes",
                 paragraphs=risk_sentences(pooled_risk),
-                tables=[risk_display(pooled_risk)],
+                tables=[risk_display(pooled_risk, source="pooled_risk.csv")],
                 notes=[
                     "Each rule is applied to the pooled draws (a sample of the mixture), not "
                     "averaged over worldviews: risk-averse rules are not linear in the "

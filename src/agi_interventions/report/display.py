@@ -151,8 +151,11 @@ def structure_display(structure: pd.DataFrame) -> Table:
     )
 
 
-def risk_display(risk: pd.DataFrame) -> Table:
-    """``risk.csv``: each intervention's value under each rule and setting, and the winner."""
+def risk_display(risk: pd.DataFrame, source: str = "risk.csv") -> Table:
+    """``risk.csv``: each intervention's value under each rule and setting, and the winner.
+
+    ``source`` names the file the caption points to (``pooled_risk.csv`` in the comparison).
+    """
     from agi_interventions.narrative.budget import RISK_RULES, RISK_SETTINGS
 
     headers = ["Rule", *[display(o) for o in INTERVENTIONS], "Best"]
@@ -175,7 +178,7 @@ def risk_display(risk: pd.DataFrame) -> Table:
         rows.append(cells)
     caption = (
         "Value under each risk attitude (marginal-value units); 95% bootstrap intervals in "
-        "risk.csv"
+        f"{source}"
     )
     if any_flag:
         caption += f"; {DAGGER}: heavy tail, the bootstrap interval cannot be trusted"
