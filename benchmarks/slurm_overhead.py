@@ -7,9 +7,11 @@ an empty folder, alternating the variants, ``--repeat`` times each, and prints a
 of medians:
 
 * local: ``snakemake --cores 2``;
-* SLURM: ``--workflow-profile profiles/slurm`` (each chunk's evaluate and sobol_chunk steps
-  grouped into one SLURM job);
-* SLURM, ungrouped: the same with ``--groups evaluate=e sobol_chunk=s`` (one job per step).
+* SLURM: ``--workflow-profile profiles/slurm`` (one SLURM job per pipeline job; each chunk is
+  one rule, ``chunk``).
+
+The table in ``benchmarks/RESULTS_slurm.md`` was measured with an earlier layout in which each
+chunk was two rules, grouped by the profile (and an "ungrouped" variant beside it).
 
     python benchmarks/slurm_overhead.py --repeat 3 --out slurm_overhead.md
 """
@@ -34,22 +36,12 @@ SMALL_RUN = yaml.safe_load((REPO / "tests" / "slurm" / "small_run.yaml").read_te
 STATUS = SMALL_RUN["status_args"]
 VARIANTS = {
     "local (--cores 2)": ["--cores", "2"],
-    "SLURM, profile (chunk steps grouped)": [
+    "SLURM, profile": [
         "--workflow-profile",
         str(REPO / "profiles/slurm"),
         *STATUS,
         "--config",
         "chunks=4",
-    ],
-    "SLURM, profile, ungrouped": [
-        "--workflow-profile",
-        str(REPO / "profiles/slurm"),
-        *STATUS,
-        "--config",
-        "chunks=4",
-        "--groups",
-        "evaluate=e",
-        "sobol_chunk=s",
     ],
 }
 
