@@ -45,29 +45,12 @@ from agi_interventions.model import marginal_values
 from agi_interventions.parameters import INTERVENTIONS
 from agi_interventions.priors import load_worldview
 
+from .conftest import SIMPLE_PRIORS
+
 OPTIONS = list(INTERVENTIONS)
 
 #: A worldview of the tests' own: every canonical parameter, simple priors.
-BASE = {
-    "U_B": {"dist": "uniform", "low": 0.5, "high": 1.0},
-    "U_notB": {"dist": "uniform", "low": -0.4, "high": 0.3},
-    "b": {"dist": "beta", "a": 2, "b": 2},
-    "dUB_dFV": {"dist": "uniform", "low": 0.0, "high": 1.2},
-    "dUnotB_dFV": {"dist": "uniform", "low": 0.0, "high": 0.8},
-    "db_dFV": {"dist": "normal", "mean": 0.1, "sd": 0.15},
-    "db_dFCV": {"dist": "uniform", "low": 0.05, "high": 0.8},
-    "db_dFCnotV": {"dist": "uniform", "low": 0.05, "high": 0.8},
-    "F_V": {"dist": "loguniform", "low": 0.02, "high": 0.5},
-    "F_CV": {"dist": "uniform", "low": 0.1, "high": 0.6},
-    "F_CnotV": {"dist": "uniform", "low": 0.1, "high": 0.6},
-    "F_I": {"dist": "loguniform", "low": 0.001, "high": 0.05},
-    "p_V": {"dist": "uniform", "low": 0.2, "high": 0.8},
-    "p_CV": {"dist": "uniform", "low": 0.2, "high": 0.8},
-    "p_CnotV": {"dist": "uniform", "low": 0.2, "high": 0.8},
-    "dpV_daV": {"dist": "uniform", "low": 0.0, "high": 0.2},
-    "dpCV_daCV": {"dist": "uniform", "low": 0.0, "high": 0.2},
-    "dpCnotV_daCnotV": {"dist": "uniform", "low": 0.0, "high": 0.2},
-}
+BASE = SIMPLE_PRIORS
 
 
 def write_view(

@@ -1674,3 +1674,296 @@ def test_structure_sentences_do_not_claim_a_winner_the_sample_cannot_separate():
     text = " ".join(structure_sentences(_structure("bargaining_theory", apart), []))
     assert "Cooperation, aligned is best whatever the bargaining theory" in text
     assert "does not decide the choice" in text
+
+
+# ----------------------------------------------------------------------------- game: guesses
+
+
+def _repository():
+    from pathlib import Path
+
+    return Path(__file__).resolve().parents[1]
+
+
+REPOSITORY = _repository()
+GAME_DERIVED = ("U_B", "U_notB", "dUB_dFV", "dUnotB_dFV")
+GAME_INPUTS = ("g", "t", "c", "gamma", "k", "h", "lam")
+
+
+def test_game_comparison_sentence_against_the_numbers():
+    from agi_interventions.narrative.game import comparison_sentence
+
+    derived = {
+        "U_B": (0.5, 0.9, 1.4),  # median inside [0.6, 1.0]; 90% range 0.9 wide > 0.4
+        "U_notB": (0.1, 0.6, 0.8),  # median above [-0.5, 0.3]; 0.7 < 0.8
+        "dUB_dFV": (0.0, 0.1, 0.2),  # median below [0.2, 1.2]; 0.2 < 1.0
+        "dUnotB_dFV": (0.05, 0.5, 0.95),  # the guess itself: inside, equally wide
+    }
+    guessed = {
+        "U_B": (0.6, 0.8, 1.0),
+        "U_notB": (-0.5, -0.1, 0.3),
+        "dUB_dFV": (0.2, 0.6, 1.2),
+        "dUnotB_dFV": (0.05, 0.5, 0.95),
+    }
+    sentence = comparison_sentence(derived, guessed, "the baseline worldview's priors")
+    assert sentence == (
+        "Against the baseline worldview's priors, the derived medians of "
+        f"U_¬B ({fmt_num(0.6)}, above {fmt_interval(-0.5, 0.3)}) and "
+        f"dU_B/dF_V ({fmt_num(0.1)}, below {fmt_interval(0.2, 1.2)}) lie outside the guessed "
+        "90% ranges; those of U_B and dU_¬B/dF_V lie inside; the derived 90% range is "
+        "narrower than the guess for U_¬B and dU_B/dF_V and wider for U_B."
+    )
+    # every claim recomputed from the numbers
+    for name in GAME_DERIVED:
+        median = derived[name][1]
+        outside = median < guessed[name][0] or median > guessed[name][2]
+        assert (f"{narrative_display(name)} ({fmt_num(median)}," in sentence) == outside
+
+
+def narrative_display(name):
+    from agi_interventions.parameters import display
+
+    return display(name)
+
+
+def test_game_comparison_sentence_grammar():
+    from agi_interventions.narrative.game import comparison_sentence
+
+    one = {"U_B": (0.7, 0.8, 0.9)}
+    guess = {"U_B": (0.6, 0.8, 1.0), "U_notB": (0.0, 0.1, 0.2)}
+    assert comparison_sentence(one, guess, "X") == (
+        "Against X, the derived median of U_B lies inside the guessed 90% range; the derived "
+        "90% range is narrower than the guess for U_B."
+    )
+    above = {"U_B": (0.0, 2.0, 4.0), "U_notB": (0.0, 0.1, 0.2)}
+    assert comparison_sentence(above, guess, "X") == (
+        f"Against X, the derived median of U_B ({fmt_num(2.0)}, above {fmt_interval(0.6, 1.0)})"
+        " lies outside the guessed 90% range; that of U_¬B lies inside; the derived 90% range "
+        "is wider than the guess for U_B."
+    )
+    assert comparison_sentence({"dUB_dFV": (0, 1, 2)}, guess, "X") == ""  # nothing to compare
+    # equal widths (to rounding) are neither narrower nor wider
+    same = {"U_B": (0.1 + 0.2, 0.5, 0.3 + 0.4)}  # width 0.4 with rounding error
+    assert comparison_sentence(same, {"U_B": (0.2, 0.5, 0.6)}, "X") == (
+        "Against X, the derived median of U_B lies inside the guessed 90% range."
+    )
+
+
+def _bargaining_view_in(folder, baseline_priors=None):
+    """The shipped bargaining worldview copied into ``folder``, with a baseline beside it."""
+    import shutil
+
+    import yaml
+
+    from agi_interventions.priors import load_worldview
+
+    path = folder / "bargaining.yaml"
+    shutil.copy(REPOSITORY / "config" / "priors" / "bargaining.yaml", path)
+    if baseline_priors is not None:
+        data = yaml.safe_load((REPOSITORY / "config" / "priors" / "baseline.yaml").read_text())
+        data["parameters"].update(baseline_priors)
+        (folder / "baseline.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+    return load_worldview(path)
+
+
+def _game_results(view, draws):
+    from agi_interventions.results import WorldviewResults
+
+    return WorldviewResults(view, {}, {}, {}, draws)
+
+
+def test_game_section_shows_the_derived_inputs_beside_the_baseline_priors(tmp_path):
+    from agi_interventions.report.build import game_section
+
+    uniforms = {  # 5%, 50%, 95% of uniform(low, high): low + (0.05, 0.5, 0.95) (high - low)
+        "U_B": {"dist": "uniform", "low": 0.0, "high": 1.0},
+        "U_notB": {"dist": "uniform", "low": -1.0, "high": 0.0},
+        "dUB_dFV": {"dist": "uniform", "low": 0.0, "high": 2.0},
+        "dUnotB_dFV": {"dist": "uniform", "low": 0.0, "high": 10.0},
+    }
+    view = _bargaining_view_in(tmp_path, uniforms)
+    grid = np.linspace(0.0, 1.0, 101)  # quantiles 0.05, 0.5, 0.95 exactly
+    draws = pd.DataFrame(
+        {
+            "U_B": 0.5 * grid,
+            "U_notB": 2.0 * grid + 0.5,
+            "dUB_dFV": 3.0 * grid,
+            "dUnotB_dFV": 4.0 * grid + 1.0,
+        }
+    )
+    section = game_section(_game_results(view, draws))
+    inputs, derived = section.tables
+    assert derived.headers == [
+        "Derived input", "5%", "50%", "95%", "Guessed 5%", "Guessed 50%", "Guessed 95%"
+    ]  # fmt: skip
+    expected_derived = {
+        "U_B": (0.025, 0.25, 0.475),
+        "U_notB": (0.6, 1.5, 2.4),
+        "dUB_dFV": (0.15, 1.5, 2.85),
+        "dUnotB_dFV": (1.2, 3.0, 4.8),
+    }
+    expected_guess = {
+        "U_B": (0.05, 0.5, 0.95),
+        "U_notB": (-0.95, -0.5, -0.05),
+        "dUB_dFV": (0.1, 1.0, 1.9),
+        "dUnotB_dFV": (0.5, 5.0, 9.5),
+    }
+    for row, name in zip(derived.rows, GAME_DERIVED, strict=True):
+        assert row == [
+            narrative_display(name),
+            *map(fmt_num, expected_derived[name]),
+            *map(fmt_num, expected_guess[name]),
+        ]
+    assert derived.caption == (
+        "The utilities the game derives, over the worldview's draws, beside the baseline "
+        "worldview's priors"
+    )
+    text = section.paragraphs
+    assert text[-2] == (
+        "The “guessed” columns are the baseline worldview's priors (its file baseline.yaml, "
+        "read when this report was built): the ranges a user would otherwise have had to "
+        "guess for these inputs, which the game derives instead."
+    )
+    # medians: U_¬B 1.5 lies above [-0.95, -0.05]; U_B 0.25 in [0.05, 0.95], dU_B/dF_V 1.5 in
+    # [0.1, 1.9] and dU_¬B/dF_V 3 in [0.5, 9.5] inside. 90% widths: derived 0.45, 1.8, 2.7,
+    # 3.6 against guessed 0.9, 0.9, 1.8, 9
+    assert text[-1] == (
+        f"Against the baseline worldview's priors, the derived median of U_¬B ({fmt_num(1.5)}, "
+        f"above {fmt_interval(-0.95, -0.05)}) lies outside the guessed 90% range; those of "
+        "U_B, dU_B/dF_V and dU_¬B/dF_V lie inside; the derived 90% range is narrower than the "
+        "guess for U_B and dU_¬B/dF_V and wider for U_¬B and dU_B/dF_V."
+    )
+    # the game's inputs: symbol, the spec's meaning, the worldview's prior quantiles
+    assert inputs.headers == ["Game input", "Meaning", "5%", "50%", "95%"]
+    specs = view.specs
+    assert [row[0] for row in inputs.rows] == [specs[name].symbol for name in GAME_INPUTS]
+    for row, name in zip(inputs.rows, GAME_INPUTS, strict=True):
+        quantiles = view.priors[name].quantiles([0.05, 0.5, 0.95])
+        assert row[1] == specs[name].description
+        assert row[2:] == [fmt_num(v) for v in quantiles]
+    # spot checks by hand: k ~ uniform(0, 0.05), h ~ uniform(0, 0.5)
+    k_row = inputs.rows[GAME_INPUTS.index("k")]
+    assert k_row[1:] == [
+        "cost of punishing, to the punisher",
+        fmt_num(0.0025),
+        fmt_num(0.025),
+        fmt_num(0.0475),
+    ]
+    assert inputs.rows[GAME_INPUTS.index("h")][2:] == [
+        fmt_num(0.025), fmt_num(0.25), fmt_num(0.475)
+    ]  # fmt: skip
+
+
+def test_game_section_without_a_baseline_renders_without_the_column(tmp_path, monkeypatch):
+    from agi_interventions.narrative import game as game_narrative
+    from agi_interventions.report.build import game_section
+    from agi_interventions.report.html import ReportContext, render_report
+
+    monkeypatch.setattr(game_narrative, "REPOSITORY_BASELINE", tmp_path / "absent.yaml")
+    view = _bargaining_view_in(tmp_path)  # no baseline.yaml beside it
+    assert game_narrative.guessed_ranges(view) is None
+    grid = np.linspace(0.0, 1.0, 11)
+    draws = pd.DataFrame({name: grid for name in GAME_DERIVED})
+    section = game_section(_game_results(view, draws))
+    derived = section.tables[1]
+    assert derived.headers == ["Derived input", "5%", "50%", "95%"]
+    assert all(len(row) == 4 for row in derived.rows)
+    assert section.paragraphs[-1].startswith("No priors for U_B, U_¬B and their slopes were")
+    assert not any(p.startswith("Against ") for p in section.paragraphs)
+    html = render_report(
+        ReportContext(
+            title="t",
+            subtitle="s",
+            description="",
+            card_title="c",
+            card_lines=[],
+            cruxes=[],
+            card_notes=[],
+            sections=[section],
+        )
+    )
+    assert "Guessed" not in html and "The bargaining game" in html
+    # a baseline file that does not load, or lacks the four priors, counts as none
+    (tmp_path / "baseline.yaml").write_text("parameters: {U_B: {dist: nonsense}}\n")
+    assert game_narrative.guessed_ranges(view) is None
+
+
+def test_game_guesses_default_to_the_repository_baseline(tmp_path, monkeypatch):
+    from agi_interventions.narrative import game as game_narrative
+    from agi_interventions.priors import load_worldview
+
+    baseline = REPOSITORY / "config" / "priors" / "baseline.yaml"
+    assert game_narrative.REPOSITORY_BASELINE == baseline
+    priors = load_worldview(baseline).priors
+    # the shipped worldview finds the baseline beside it; a copy elsewhere, the repository's
+    for view in (
+        load_worldview(REPOSITORY / "config" / "priors" / "bargaining.yaml"),
+        _bargaining_view_in(tmp_path),
+    ):
+        guessed = game_narrative.guessed_ranges(view)
+        assert guessed is not None and guessed.short == "the baseline worldview's priors"
+        for name in GAME_DERIVED:
+            np.testing.assert_allclose(
+                guessed.quantiles[name], priors[name].quantiles([0.05, 0.5, 0.95])
+            )
+    assert game_narrative.baseline_candidates(load_worldview(baseline)) == []  # never itself
+
+
+def test_game_section_of_a_switched_worldview(tmp_path):
+    """The game holds in some draws only: derived there, beside the worldview's own priors."""
+    import yaml
+
+    from agi_interventions import api
+    from agi_interventions.narrative.game import DERIVED
+    from agi_interventions.priors import load_worldview
+    from agi_interventions.report.build import game_section
+    from agi_interventions.results import REPORT_COLUMNS
+    from agi_interventions.structure import VARIANTS
+
+    data = yaml.safe_load((REPOSITORY / "config" / "priors" / "bargaining.yaml").read_text())
+    data["structure"]["bargaining"] = 0.5
+    own = {
+        "U_B": {"dist": "uniform", "low": 0.0, "high": 1.0},
+        "U_notB": {"dist": "uniform", "low": -1.0, "high": 0.0},
+        "dUB_dFV": {"dist": "uniform", "low": 0.0, "high": 2.0},
+        "dUnotB_dFV": {"dist": "uniform", "low": 0.0, "high": 10.0},
+    }
+    data["parameters"].update(own)
+    path = tmp_path / "switched.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    view = load_worldview(path)
+    draws = api.simulate(view, 2**10, seed=3)
+    section = game_section(_game_results(view, draws))
+    derived = section.tables[1]
+    assert derived.caption == (
+        "The utilities the game derives, over the draws in which the game holds, beside this "
+        "worldview's own priors"
+    )
+    held = draws.loc[draws["bargaining"] == 1]
+    columns = {name: held[name].to_numpy() for name in ("F_V", *GAME_INPUTS, "bargaining_theory")}
+    expected = VARIANTS["bargaining"].derive(columns, view.structure.settings["bargaining"])
+    for row, name in zip(derived.rows, DERIVED, strict=True):
+        q = np.quantile(expected[name], [0.05, 0.5, 0.95])
+        guess = view.priors[name].quantiles([0.05, 0.5, 0.95])
+        assert row == [narrative_display(name), *map(fmt_num, q), *map(fmt_num, guess)]
+    # the stored columns hold the own priors' draws, not the game's: never shown as derived
+    assert not np.allclose(np.median(held["U_B"]), np.median(expected["U_B"]))
+    # draws without the game's inputs (a pipeline's report columns): said, no exception
+    section = game_section(_game_results(view, draws[list(REPORT_COLUMNS)]))
+    assert len(section.tables) == 1
+    assert any("cannot be shown here" in p for p in section.paragraphs)
+    assert not any("Guessed" in " ".join(t.headers) for t in section.tables)
+
+
+def test_choice_sentences_never_quote_a_flagged_monte_carlo_index_of_the_values():
+    """An impossible (above 1) or heavy-tailed ST of a value is not quoted as its spread."""
+    decision, sobol = _choice_tables()
+    flagged = sobol.copy()
+    row = (flagged["output"] == "a_CnotV") & (flagged["parameter"] == "F_I")
+    flagged.loc[row, "ST"] = 1.9
+    flagged.loc[row, "flag"] = "ST > 1"
+    sentences = choice_sentences(decision, flagged, None, "a_V", "a_CV")
+    assert not any("1.9" in s for s in sentences)
+    # F_I can no longer be said to drive every value: one of its three indices is untrusted
+    assert not any(s.startswith("F_I drives") for s in sentences)
+    assert any(s.startswith("U_B drives") for s in sentences)  # its indices are all trusted

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import math
 import sys
@@ -17,6 +18,7 @@ from agi_interventions.exact import ExactEngine
 from agi_interventions.model import marginal_values
 from agi_interventions.population import fractions_from_rest_of_world
 from agi_interventions.priors import load_worldview
+from agi_interventions.tails import KHAT_CAP
 from agi_interventions.voi.nested import (
     GAUSS_WEIGHTS,
     KRONROD_NODES,
@@ -275,6 +277,7 @@ def test_reduced_coverage_study_on_the_switch_worldview():
             )
         for key, e in estimates.items():
             rows.append((key, e.value / truth[key], e.ci_low <= truth[key] <= e.ci_high))
+            assert e.flag == "", (key, e.flag)  # light tails: nothing flagged
     table = pd.DataFrame(rows, columns=["name", "ratio", "covered"])
     assert truth["switch"] > 0.02 * truth["EVPI"]  # the switch matters in this worldview
     assert table["covered"].mean() >= 0.8
@@ -294,3 +297,144 @@ def test_nested_sizes_follow_the_declared_cost_not_a_timing():
     assert dear.pool == NestedSettings().pool // 4
     assert dear.inner < NestedSettings().inner and dear.max_cost < NestedSettings().max_cost
     assert Structure({"bargaining": 1.0}).relative_cost > Structure({}).relative_cost
+
+
+# --------------------------------------------------------------------------- the tail flag
+#
+# Two options: 0, and V = exp(s (X + Y)) - 2 E[exp(s (X + Y))] with X, Y standard normal and
+# s = 3: a lognormal of log-sd 4.2 whose mean is carried by draws rarer than one in a
+# thousand. Option 0 is best on average, the gains are (V)^+, and EVPI = E[(L - K)^+] has
+# the Black–Scholes closed form. A pool of 2^16 draws misses most of it.
+
+SIGMA = 3.0
+
+
+def _lognormal_problem() -> NestedProblem:
+    mean = math.exp(SIGMA**2)
+
+    def sample(names: Sequence[str], n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+        return {name: rng.standard_normal(n) for name in names}
+
+    def values(x: Mapping[str, np.ndarray]) -> np.ndarray:
+        v = np.exp(SIGMA * (x["X"] + x["Y"])) - 2.0 * mean
+        return np.column_stack([np.zeros_like(v), v])
+
+    return NestedProblem(("X", "Y"), sample, lambda _, u: stats.norm.ppf(u), values)
+
+
+def _lognormal_evpi() -> float:
+    s = SIGMA * math.sqrt(2.0)
+    strike = 2.0 * math.exp(s**2 / 2)
+    d = math.log(strike) / s
+    return math.exp(s**2 / 2) * stats.norm.cdf(s - d) - strike * stats.norm.cdf(-d)
+
+
+def test_heavy_tailed_estimates_are_flagged():
+    problem = _lognormal_problem()
+    table = nested_value_of_information_table(problem, {"x": ["X"]}, seed=0, settings=SMALL)
+    assert list(table["kind"]) == ["evpi", "parameter", "parameter", "group"]
+    # the truth is out of reach of these draws: the pool's EVPI misses it, interval and all
+    truth = _lognormal_evpi()
+    evpi_row = table.iloc[0]
+    assert evpi_row["ci_high"] < truth
+    # ... and every row says its draws cannot carry a mean
+    assert table["flag"].str.startswith("heavy right tail of").all(), table["flag"]
+    assert "per-draw gains" in evpi_row["flag"]  # EVPI, and level 0 of the group
+    assert "per-draw gains" in table.iloc[3]["flag"]
+    assert table.iloc[1]["flag"].startswith("heavy right tail of the per-inner-draw gains h")
+    pool = draw_pool(problem, SMALL, seed=0)
+    for estimate in (
+        evpi(problem, seed=0, settings=SMALL),
+        evppi_parameter(problem, "X", settings=SMALL, pool=pool),
+        evppi_group(problem, ["X"], seed=0, settings=SMALL, pool=pool),
+    ):
+        assert estimate.flag and estimate.details["khat"] >= KHAT_CAP, estimate
+
+
+def test_light_tailed_estimates_are_not_flagged():
+    problem = _toy_problem()
+    groups = {"xz": ["X", "Z"], "xy": ["X", "Y"]}
+    table = nested_value_of_information_table(problem, groups, seed=4, settings=SMALL)
+    assert (table["flag"] == "").all(), table["flag"]
+    pool = draw_pool(problem, SMALL, seed=4)
+    base = evpi(problem, seed=4, settings=SMALL)
+    assert base.flag == "" and base.details["khat"] < 0.5
+    x = evppi_parameter(problem, "X", settings=SMALL, pool=pool)
+    assert x.flag == "" and x.details["khat"] < 0.5
+    group = evppi_group(problem, ["X", "Z"], seed=4, settings=SMALL, pool=pool)
+    assert group.flag == "" and group.details["khat"] == base.details["khat"]
+    # a level with fewer than MIN_LEVEL_TAIL_DRAWS non-zero differences is not judged; a
+    # tighter target draws enough on the first levels, whose tails are light too
+    assert math.isnan(group.details["khat_levels"])
+    finer = dataclasses.replace(SMALL, target=0.005)
+    group = evppi_group(problem, ["X", "Z"], seed=4, settings=finer, pool=pool)
+    assert group.flag == "" and group.details["khat_levels"] < 0.5
+
+
+def test_a_flagged_nested_value_is_not_a_finding():
+    from agi_interventions.narrative import value_of_information_sentences
+    from agi_interventions.voi.tables import with_headline
+
+    flag = "heavy right tail of the per-draw gains (k_hat 0.93 >= 0.70, 132257 non-zero draws)"
+    voi = pd.DataFrame(
+        {
+            "name": ["EVPI", "F_V", "p_V", "landscape", "utilities"],
+            "kind": ["evpi", "parameter", "parameter", "group", "group"],
+            "value": np.nan,
+            "se": np.nan,
+            "ci_low": np.nan,
+            "ci_high": np.nan,
+            "nested_value": [0.03, 0.02, 0.01, 0.025, 0.004],
+            "nested_se": 0.001,
+            "nested_low": [0.028, 0.018, 0.008, 0.023, 0.003],
+            "nested_high": [0.032, 0.022, 0.012, 0.027, 0.005],
+            "nested_method": "nested Monte Carlo",
+            "nested_flag": [flag, "", flag.replace("draws", "h"), flag, np.nan],
+        }
+    )
+    head = with_headline(voi).set_index("name")
+    # a flagged nested value is not resolved and says why, as a flagged exact value does
+    assert list(head["resolved"]) == [False, True, False, False, True]
+    assert head.loc["EVPI", "flag"] == flag and head.loc["utilities", "flag"] == ""
+    ranking = pd.DataFrame(
+        {"intervention": OPTIONS, "mean": [0.5, 0.2, 0.1], "mean_exact": np.nan}
+    )
+    sentences = value_of_information_sentences(head.reset_index(), ranking)
+    assert sentences[1] == f"It cannot be trusted at this sample size: {flag}."
+    text = " ".join(sentences)
+    assert (
+        "Of the single beliefs whose value can be trusted, the most worth learning are F_V ("
+        in text
+    )
+    assert "p_V (" not in text  # p_V is not ranked
+    assert "For p_V the estimate cannot be trusted at this sample size" in text
+    # the flagged group is named apart and not compared; the other is quoted alone
+    assert "The value of the group landscape of agents cannot be trusted" in text
+    assert "lead" not in text and "worth most" not in text
+    assert "The group utilities is worth" in text
+    # the report's table marks the flagged intervals with a dagger and explains it
+    from agi_interventions.report.display import DAGGER, voi_display
+
+    shown = voi_display(head.reset_index())
+    marked = {row[0]: row[2].endswith(DAGGER) for row in shown.rows}
+    assert marked == {
+        "everything (EVPI)": True,
+        "landscape of agents (group)": True,
+        "utilities (group)": False,
+        "F_V": False,
+        "p_V": True,
+    }
+    assert f"{DAGGER}: heavy tails" in shown.caption
+
+
+def test_nested_columns_pass_the_flag_on(monkeypatch):
+    from agi_interventions.steps.decision import nested_columns
+    from agi_interventions.voi import nested
+
+    table = pd.DataFrame(
+        [("EVPI", "evpi", 1.0, 0.1, 0.8, 1.2, "nested", 10, "heavy right tail of x")],
+        columns=NESTED_COLUMNS,
+    )
+    monkeypatch.setattr(nested, "nested_value_of_information_table", lambda *a, **k: table)
+    out = nested_columns(load_worldview(BASELINE), {}, seed=1)
+    assert out["nested_flag"].tolist() == ["heavy right tail of x"]

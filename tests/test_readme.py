@@ -101,6 +101,7 @@ def _table_after(text: str, heading: str | None) -> list[str]:
         ("RESULTS_nested.md", None),
         ("RESULTS_intervals.md", "### Means, iid draws"),
         ("RESULTS_risk.md", "## All worldviews"),
+        ("RESULTS_risk_default.md", "## All worldviews"),
     ],
 )
 def test_readme_quotes_the_coverage_summaries(name, heading):

@@ -374,7 +374,10 @@ OUTPUTS: tuple[Output, ...] = (
         "EVPI, EVPPI per parameter and per group: the regression estimate (`value`, `se`, 95% "
         "interval `ci_low`-`ci_high`, its `plugin` and `policy` ends, `rows` used) and, where "
         "the model's structure allows, `value_exact` (`se_exact`: Monte Carlo error of the "
-        "outer average for groups and EVPI, 0 for single parameters)",
+        "outer average for groups and EVPI, 0 for single parameters), otherwise the nested "
+        "Monte Carlo estimate (`nested_value`, `nested_se`, `nested_flag`: why it cannot be "
+        "trusted, a heavy tail of the draws it is the mean of); the number the report quotes "
+        "is `headline`, with `flag` saying why it is not `resolved`",
         _cols(
             "name=Name",
             "kind=Kind",
@@ -387,6 +390,11 @@ OUTPUTS: tuple[Output, ...] = (
             "rows=Draws used",
             "value_exact=Exact",
             "se_exact=Exact ± (SE)",
+            "nested_value=Nested",
+            "nested_se=Nested ± (SE)",
+            "nested_flag=Nested flag",
+            "headline=Headline",
+            "flag=Flag",
         ),
         "value_of_information",
         "Decision",

@@ -23,8 +23,9 @@ Submodules, one per part of the report:
 - :mod:`.comparison`: the comparison of worldviews (verdict, pooled belief, decision rules over
   worldviews, value of information, swaps).
 
-Every public name is re-exported here, so ``from agi_interventions.narrative import ...``
-works for any of them.
+The functions that build a section's sentences are re-exported here, so
+``from agi_interventions.narrative import ...`` works for them; helpers stay in their module
+(e.g. the bargaining game's tables in :mod:`.game`).
 """
 
 from __future__ import annotations

@@ -31,6 +31,29 @@ METHOD_TEXT = {
 }
 
 
+def untrusted(row: pd.Series) -> bool:
+    """Whether a headline of ``value_of_information.csv`` is flagged for heavy tails.
+
+    Such a value (an outer Monte Carlo or nested Monte Carlo estimate whose ``flag`` gives
+    the tail's ``k_hat``) cannot be trusted at all, unlike one merely not resolved because
+    its interval reaches 0 or is wide (the flags that start with ``interval``).
+
+    Parameters
+    ----------
+    row
+        A row with ``resolved`` and ``flag``.
+
+    Returns
+    -------
+    bool
+        True for a heavy-tail flag.
+    """
+    flag = str(row.get("flag") or "")
+    return (
+        not bool(row["resolved"]) and flag not in ("", "nan") and not flag.startswith("interval")
+    )
+
+
 def _value_text(row: pd.Series) -> str:
     method = str(row["method"])
     value = f"{fmt_num(row['headline'])}"
@@ -82,12 +105,19 @@ def value_of_information_sentences(
     resolved = params.loc[params["resolved"].astype(bool) & (params["headline"] > 0)]
     resolved = resolved.sort_values("headline", ascending=False, kind="stable")
     unresolved = params.loc[~params["resolved"].astype(bool)]
+    heavy = unresolved.loc[[untrusted(r) for _, r in unresolved.iterrows()]]
+    unresolved = unresolved.drop(index=heavy.index)
     if len(resolved):
         parts = [
             f"{display(r['name'])} ({fmt_pct(r['headline'] / evpi)} of EVPI)"
             for _, r in resolved.head(3).iterrows()
         ]
-        sentences.append("The single beliefs most worth learning are " + join(parts) + ".")
+        lead = (  # beside values that cannot be trusted, "most worth learning" needs a scope
+            "Of the single beliefs whose value can be trusted, the most worth learning are "
+            if len(heavy)
+            else "The single beliefs most worth learning are "
+        )
+        sentences.append(lead + join(parts) + ".")
     else:
         sentences.append(
             "No single belief has a value of information resolved above zero at this sample size."
@@ -96,6 +126,12 @@ def value_of_information_sentences(
         sentences.append(
             f"For {join([display(n) for n in unresolved['name']])} the estimate is not "
             "resolved (its interval reaches 0 or is much wider than the value), so they are "
+            "not ranked."
+        )
+    if len(heavy):
+        sentences.append(
+            f"For {join([display(n) for n in heavy['name']])} the estimate cannot be trusted "
+            "at this sample size (the draws it rests on have too heavy a tail), so they are "
             "not ranked."
         )
     zero = [
@@ -125,9 +161,30 @@ def _kinds(voi: pd.DataFrame, method: str) -> str:
 
 
 def _group_sentences(groups: pd.DataFrame, evpi: float) -> list[str]:
-    """Name the group worth most, only if its interval separates it from the next."""
+    """Name the group worth most, only if its interval separates it from the next.
+
+    Groups whose value cannot be trusted (heavy tails, :func:`untrusted`) are named apart
+    and take no part in the comparison.
+    """
     if groups.empty:
         return []
+    heavy = groups.loc[[untrusted(r) for _, r in groups.iterrows()]]
+    out = []
+    if len(heavy):
+        names = join([display(n) for n in heavy["name"]])
+        many = len(heavy) > 1
+        out.append(
+            f"The value{'s' if many else ''} of the group{'s' if many else ''} {names} cannot "
+            f"be trusted at this sample size (the draws {'they rest' if many else 'it rests'} "
+            f"on have too heavy a tail), so {'they are' if many else 'it is'} not compared."
+        )
+        groups = groups.drop(index=heavy.index)
+        if groups.empty:
+            return out
+    return out + _compare_groups(groups, evpi)
+
+
+def _compare_groups(groups: pd.DataFrame, evpi: float) -> list[str]:
     ordered = groups.sort_values("headline", ascending=False, kind="stable")
     top = ordered.iloc[0]
     if len(ordered) == 1:

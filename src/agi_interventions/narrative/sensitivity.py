@@ -187,6 +187,13 @@ def choice_sentences(
             )
     exact = "ST_exact" in sobol and sobol["ST_exact"].notna().all()
     st = sobol.assign(value=sobol["ST_exact"] if exact else sobol["ST"])
+    if not exact and "flag" in st:
+        # a Monte Carlo index flagged as impossible or heavy-tailed is never quoted: a parameter
+        # is said to drive every value only from indices that can be trusted for all of them
+        trusted = st.loc[text_column(st["flag"]) == ""]
+        outputs = st["output"].nunique()
+        complete = trusted.groupby("parameter")["output"].nunique() == outputs
+        st = trusted.loc[trusted["parameter"].map(complete).fillna(False).astype(bool)]
     by_parameter = st.groupby("parameter")["value"].min()
     rel = sobol_decision.loc[sobol_decision["output"].isin(pair)]
     rel_st = rel.groupby("parameter")["ST"].max()

@@ -192,28 +192,66 @@ def structure_section(view, tables: Mapping[str, pd.DataFrame]) -> ReportSection
 
 
 def game_section(results: WorldviewResults) -> ReportSection:
-    """Build "The bargaining game": its settings and the utilities it derives."""
-    from agi_interventions.narrative.game import game_sentences
+    """Build "The bargaining game": its inputs, settings and the utilities it derives.
+
+    The derived utilities are shown beside the ranges a user would otherwise have guessed
+    (:func:`agi_interventions.narrative.game.guessed_ranges`: the worldview's own priors for
+    them, else the baseline worldview's, read now); without either, beside nothing.
+    """
+    from agi_interventions.narrative.game import (
+        DERIVED,
+        VARIANT,
+        comparison_sentence,
+        derived_draws,
+        derived_quantiles,
+        game_sentences,
+        guessed_note,
+        guessed_ranges,
+        input_rows,
+        missing_derived_note,
+    )
     from agi_interventions.report.formatting import fmt_num
 
-    draws = results.draws
-    columns = ["U_B", "U_notB", "dUB_dFV", "dUnotB_dFV"]
+    view = results.worldview
+    frame, where = derived_draws(view, results.draws)
+    derived = derived_quantiles(frame) if frame is not None else {}
+    guessed = guessed_ranges(view) if frame is not None else None
+    headers = ["Derived input", "5%", "50%", "95%"]
+    if guessed is not None:
+        headers += ["Guessed 5%", "Guessed 50%", "Guessed 95%"]
     rows = []
-    for name in columns:
-        if name in draws:
-            q = draws[name].quantile([0.05, 0.5, 0.95])
-            rows.append([display_name(name), *(fmt_num(v) for v in q)])
-    table = Table(
-        ["Derived input", "5%", "50%", "95%"],
-        rows,
-        [False, True, True, True],
-        caption="The utilities the game derives, over the worldview's draws",
+    for name in DERIVED:
+        if name not in derived:
+            continue
+        row = [display_name(name), *(fmt_num(v) for v in derived[name])]
+        if guessed is not None:
+            row += [fmt_num(v) for v in guessed.quantiles[name]]
+        rows.append(row)
+    caption = f"The utilities the game derives, {where}"
+    if guessed is not None:
+        caption += f", beside {guessed.short}"
+    table = Table(headers, rows, [False] + [True] * (len(headers) - 1), caption=caption)
+    inputs = Table(
+        ["Game input", "Meaning", "5%", "50%", "95%"],
+        input_rows(view),
+        [False, False, True, True, True],
+        caption="The game's inputs and the quantiles of this worldview's priors for them",
     )
-    settings = results.worldview.structure.settings
+    paragraphs = game_sentences(
+        view.structure.settings.get(VARIANT, {}), frame if frame is not None else pd.DataFrame()
+    )
+    if frame is None:
+        paragraphs.append(missing_derived_note())
+    else:
+        paragraphs.append(guessed_note(guessed))
+    if guessed is not None and frame is not None:
+        sentence = comparison_sentence(derived, guessed.quantiles, guessed.short)
+        if sentence:
+            paragraphs.append(sentence)
     return ReportSection(
         title="The bargaining game",
-        paragraphs=game_sentences(next(iter(settings.values()), {}), draws),
-        tables=[table],
+        paragraphs=paragraphs,
+        tables=[inputs, table] if rows else [inputs],
     )
 
 

@@ -14,6 +14,7 @@ import math
 import pandas as pd
 
 from agi_interventions.narrative.common import has_exact
+from agi_interventions.narrative.decision import untrusted
 from agi_interventions.parameters import INTERVENTIONS, display
 from agi_interventions.report.formatting import fmt_count, fmt_interval, fmt_num, fmt_pct
 from agi_interventions.report.tables import Table
@@ -64,14 +65,17 @@ def voi_display(voi: pd.DataFrame) -> Table:
     )
     headers = ["Belief", "Value", "95% interval", "Share of EVPI", "Method", "Status"]
     rows = []
+    daggers = False
     for _, r in table.iterrows():
         exact = str(r["method"]) == "exact"
         name = display(r["name"]) + (" (group)" if r["kind"] == "group" else "")
+        dagger = DAGGER if "flag" in r and untrusted(r) else ""
+        daggers = daggers or bool(dagger)
         rows.append(
             [
                 name,
                 fmt_num(r["headline"]),
-                "exact" if exact else fmt_interval(r["headline_low"], r["headline_high"]),
+                "exact" if exact else fmt_interval(r["headline_low"], r["headline_high"]) + dagger,
                 fmt_pct(r["headline"] / evpi) if evpi > 0 else "n/a",
                 str(r["method"]),
                 "resolved" if bool(r["resolved"]) else "not resolved",
@@ -83,7 +87,13 @@ def voi_display(voi: pd.DataFrame) -> Table:
         [False, True, True, True, False, False],
         highlight=frozenset({0}),
         caption="Value of information, in marginal-value units (EVPI first, then groups, then "
-        "single beliefs); only resolved values are ranked in the text",
+        "single beliefs); only resolved values are ranked in the text"
+        + (
+            f"; {DAGGER}: heavy tails, the value and its interval cannot be trusted at this "
+            "sample size"
+            if daggers
+            else ""
+        ),
     )
 
 

@@ -208,7 +208,9 @@ def nested_columns(worldview, groups, *, seed: int) -> pd.DataFrame:
     -------
     pandas.DataFrame
         ``name, kind, nested_value, nested_se, nested_low, nested_high, nested_method,
-        nested_cost`` (model evaluations) for EVPI, every uncertain input and every group.
+        nested_cost`` (model evaluations), ``nested_flag`` (why the estimate cannot be
+        trusted: a heavy tail of the draws it is the mean of; empty when it can) for EVPI,
+        every uncertain input and every group.
     """
     from agi_interventions.voi.nested import (
         budget_settings,
@@ -230,6 +232,7 @@ def nested_columns(worldview, groups, *, seed: int) -> pd.DataFrame:
             "nested_high": table["ci_high"],
             "nested_method": "nested Monte Carlo",
             "nested_cost": table["cost"],
+            "nested_flag": table["flag"],
         }
     )
 

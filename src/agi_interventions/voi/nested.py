@@ -58,6 +58,13 @@ option values, split into independent replicate pools.
   pools; the standard error is the spread of the replicate estimates, so it includes the
   variability of the pools. See ``docs/nested_evppi.md``.
 
+Reliability flag. Every estimate is a mean of per-draw quantities: the gains
+``max_k V_k - V_k0`` (EVPI, and level 0 of a group), the antithetic differences ``Z_l`` of each
+level, or ``h`` (one input). Where the right tail of those draws is too heavy for a mean to be
+estimated from them (the Pareto ``k_hat`` of :mod:`agi_interventions.tails` at or above
+:func:`agi_interventions.tails.khat_threshold`, 0.7 from about 2,000 draws on), the estimate's
+``flag`` says so and it must not support a statement; see :func:`_tail_check`.
+
 Every function takes a seed and returns the same bytes for the same seed. Costs are counted
 in model evaluations (rows passed to the problem's ``values``).
 """
@@ -78,16 +85,23 @@ import pandas as pd
 from scipy import special, stats
 from scipy.optimize import brentq
 
+from agi_interventions.tails import NEGLIGIBLE_SPREAD, khat_threshold, pareto_khat
+
 logger = logging.getLogger(__name__)
 
 #: Options of the project's model, in table order.
 DEFAULT_OPTIONS: tuple[str, ...] = ("a_V", "a_CV", "a_CnotV")
 #: Columns of :func:`nested_value_of_information_table`.
-NESTED_COLUMNS = ["name", "kind", "value", "se", "ci_low", "ci_high", "method", "cost"]
+NESTED_COLUMNS = ["name", "kind", "value", "se", "ci_low", "ci_high", "method", "cost", "flag"]
 #: Two-sided 95% normal quantile.
 Z95 = float(stats.norm.ppf(0.975))
 #: Rows per call of the problem's ``values`` in the multilevel estimator.
 CHUNK_ROWS = 1 << 16
+#: Fewest non-zero antithetic differences of a multilevel level for its tail to be judged.
+#: Below this the Pareto fit rests on a few dozen draws and its ``k_hat`` scatters widely
+#: (light-tailed worldviews give values above 1 on levels with ~100 non-zero draws); such
+#: levels carry little of the estimate, and level 0 (the pool) is always judged.
+MIN_LEVEL_TAIL_DRAWS = 1000
 
 SampleFn = Callable[[Sequence[str], int, np.random.Generator], Mapping[str, np.ndarray]]
 PpfFn = Callable[[str, np.ndarray], np.ndarray]
@@ -408,7 +422,10 @@ class NestedEstimate:
         Model evaluations spent on this estimate (the pool's included).
     details
         Parts of the error and what the method chose (e.g. ``inner_se``, ``bias_correction``,
-        ``levels``).
+        ``levels``), and the tail diagnostic ``khat`` (see :func:`_tail_check`).
+    flag
+        Why the estimate and its interval cannot be trusted (the draws it is the mean of have
+        a heavy right tail); empty when they can.
     """
 
     value: float
@@ -417,10 +434,11 @@ class NestedEstimate:
     ci_high: float
     cost: int
     details: Mapping[str, float] = field(default_factory=dict)
+    flag: str = ""
 
 
 def _estimate(
-    raw: float, se: float, cost: int, quantile: float = Z95, **details: float
+    raw: float, se: float, cost: int, quantile: float = Z95, flag: str = "", **details: float
 ) -> NestedEstimate:
     return NestedEstimate(
         value=max(raw, 0.0),
@@ -429,7 +447,54 @@ def _estimate(
         ci_high=max(raw + quantile * se, 0.0),
         cost=int(cost),
         details=MappingProxyType({"raw": raw, **details}),
+        flag=flag,
     )
+
+
+def _tail_check(draws: np.ndarray, what: str, *, nonzero: bool) -> tuple[float, float, str]:
+    """Judge the right tail of the draws whose mean an estimate is.
+
+    The Pareto ``k_hat`` of the right tail (:func:`agi_interventions.tails.pareto_khat`) is
+    compared with :func:`agi_interventions.tails.khat_threshold` of the number of draws
+    fitted (0.7 from about 2,000 draws on): at or above it, a mean of these draws is not
+    reliable (Vehtari et al., 2024) and neither is its standard error.
+
+    The right tail is the one judged: it holds the rare large gains from information that a
+    sample misses (the gains and the antithetic differences are non-negative; ``h`` of one
+    input has a left tail too, from draws where the option best at a node does worse than
+    ``k0``, which is not judged). For non-negative draws (``nonzero``) only the non-zero ones
+    are fitted: the tail's shape does not depend on the mass at zero, but a tail window that
+    reaches into it would be fitted as part of the tail.
+
+    Parameters
+    ----------
+    draws
+        The draws (any shape).
+    what
+        What they are, for the flag (e.g. ``the per-draw gains``).
+    nonzero
+        Fit only draws above :data:`agi_interventions.tails.NEGLIGIBLE_SPREAD` times the
+        largest.
+
+    Returns
+    -------
+    tuple
+        ``k_hat`` (NaN when fewer than 25 draws or no spread), the threshold it was compared
+        with, and the flag (empty when below it).
+    """
+    x = np.asarray(draws, dtype=np.float64).reshape(-1)
+    if nonzero and x.size:
+        x = x[x > NEGLIGIBLE_SPREAD * max(float(x.max()), 0.0)]
+    if x.size < 25 or not np.ptp(x) > 0:
+        return math.nan, math.nan, ""
+    khat = float(pareto_khat(x, "right"))
+    limit = khat_threshold(x.size)
+    if not khat >= limit:
+        return khat, limit, ""
+    count = f"{x.size} non-zero draws" if nonzero else f"{x.size} draws"
+    flag = f"heavy right tail of {what} (k_hat {khat:.2f} >= {limit:.2f}, {count})"
+    logger.info("nested estimate flagged: %s", flag)
+    return khat, limit, flag
 
 
 # --------------------------------------------------------------------------- the pool
@@ -532,7 +597,8 @@ def evpi_from_pool(pool: Pool) -> NestedEstimate:
     -------
     NestedEstimate
         Plain Monte Carlo: standard error ``sd / sqrt(n)``; ``details`` has the replicate
-        estimates' standard error too (``replicate_se``).
+        estimates' standard error too (``replicate_se``) and ``khat`` of the gains' right
+        tail; flagged where that tail is too heavy for the mean (:func:`_tail_check`).
     """
     gains = pool.option_values.max(axis=2) - pool.option_values[:, :, pool.best]
     flat = gains.reshape(-1)
@@ -541,7 +607,8 @@ def evpi_from_pool(pool: Pool) -> NestedEstimate:
     se = float(flat.std(ddof=1) / math.sqrt(n))
     per_replicate = gains.mean(axis=1)
     replicate_se = float(per_replicate.std(ddof=1) / math.sqrt(pool.replicates))
-    return _estimate(raw, se, n, replicate_se=replicate_se)
+    khat, _, flag = _tail_check(flat, "the per-draw gains", nonzero=True)
+    return _estimate(raw, se, n, flag=flag, replicate_se=replicate_se, khat=khat)
 
 
 def evpi(
@@ -676,7 +743,9 @@ def evppi_parameter(
     NestedEstimate
         ``2 Q_M - (Q_a + Q_b) / 2`` (antithetic bias correction, ``Q_a``, ``Q_b`` from the two
         halves of the inner draws); ``se`` adds the inner (delta-method), quadrature and
-        bias-correction errors in quadrature; ``details`` has each part.
+        bias-correction errors in quadrature; ``details`` has each part and ``khat`` of the
+        right tail of ``h`` (the per-inner-draw terms whose mean is ``Q_M``); flagged where
+        that tail is too heavy for the mean (:func:`_tail_check`).
     """
     settings = settings or NestedSettings()
     if name not in problem.names:
@@ -711,10 +780,13 @@ def evppi_parameter(
         full.quadrature,
         ", ".join(f"{z:.3f}" for z in full.crossings),
     )
+    khat, _, flag = _tail_check(full.h, "the per-inner-draw gains h", nonzero=False)
     return _estimate(
         corrected,
         se,
         state.cost,
+        flag=flag,
+        khat=khat,
         uncorrected=full.value,
         inner_se=inner_se,
         quadrature_error=full.quadrature,
@@ -959,8 +1031,11 @@ def evppi_group(
     NestedEstimate
         ``EVPI - sum_l mean(Z_l)`` with the top level extrapolated; ``se`` is the spread of
         the replicate estimates and the interval uses Student's t with ``R - 1`` degrees of
-        freedom; ``details`` has the levels, rates, the remaining-bias estimate and the
-        level-variance standard error (``mlmc_se``).
+        freedom; ``details`` has the levels, rates, the remaining-bias estimate, the
+        level-variance standard error (``mlmc_se``), ``khat`` of the pool's gains (level 0)
+        and the largest ``khat_levels`` of the levels with at least
+        :data:`MIN_LEVEL_TAIL_DRAWS` non-zero differences (NaN if none). Flagged where the
+        gains' tail or any such level's is too heavy for its mean (:func:`_tail_check`).
     """
     settings = settings or NestedSettings()
     unknown = [m for m in members if m not in problem.names]
@@ -995,11 +1070,15 @@ def evppi_group(
     # the extrapolated remainder is uncertain by about its own size
     se = math.hypot(replicate_se, result.remainder)
     quantile = float(stats.t.ppf(0.975, replicates - 1))
+    flag = "; ".join(f for f in (base.flag, result.flag) if f)
     return _estimate(
         raw,
         se,
         pool.size + levels.cost,
         quantile,
+        flag=flag,
+        khat=base.details["khat"],
+        khat_levels=result.khat,
         evpi=base.details["raw"],
         levels=float(result.levels),
         alpha=result.alpha,
@@ -1020,6 +1099,8 @@ class _MLMCResult:
     remainder: float
     mlmc_se: float
     target: float
+    khat: float  # largest k_hat of the levels judged (NaN if none)
+    flag: str  # the level whose tail is heaviest beyond its threshold, if any
 
 
 def _mlmc(
@@ -1038,6 +1119,10 @@ def _mlmc(
     while the remaining bias ``max_i m_{L-i} 2^{-i alpha} / (2^alpha - 1)`` exceeds
     ``sqrt(theta) eps``. The variance allowed to levels ``l >= 1`` is what the target leaves
     beside level 0; if level 0 alone exceeds the target they get as much as level 0 has.
+
+    The non-zero differences of every level are kept, and the right tail of each level with
+    at least :data:`MIN_LEVEL_TAIL_DRAWS` of them is judged (:func:`_tail_check`); the flag
+    names the level furthest beyond its threshold.
     """
     replicates = levels.pool.replicates
     theta = settings.theta
@@ -1049,6 +1134,7 @@ def _mlmc(
     todo[1:] = -(-settings.initial // replicates)
     alpha = beta = 0.5
     var_levels = eps_eff = 0.0
+    nonzero: dict[int, list[np.ndarray]] = {}  # per level: the non-zero differences
     for _ in range(200):
         # a hard cap on the evaluations: scale what is still to do down to what is left
         planned = float(np.sum(todo * replicates * 2.0 ** np.arange(level + 1)))
@@ -1066,6 +1152,7 @@ def _mlmc(
         for ell in range(1, level + 1):
             if todo[ell] > 0:
                 z = levels.sample(ell, int(todo[ell]), rng)
+                nonzero.setdefault(ell, []).append(z[z > 0.0])
                 sums[:, ell] += z.sum(axis=1)
                 squares[ell] += float((z * z).sum())
                 count[ell] += todo[ell]
@@ -1148,7 +1235,19 @@ def _mlmc(
     span = np.arange(min(3, top))
     remainder = float(np.max(fixed[top - span] / 2.0 ** (span * alpha), initial=0.0))
     remainder /= 2.0**alpha - 1.0
-    return _MLMCResult(correction, top, alpha, beta, remainder, math.sqrt(mlmc_var), eps_eff)
+    khat, flag, excess = math.nan, "", -math.inf
+    for ell in sorted(nonzero):
+        draws = np.concatenate(nonzero[ell])
+        if draws.size < MIN_LEVEL_TAIL_DRAWS:
+            continue
+        k, limit, why = _tail_check(draws, f"the level-{ell} differences", nonzero=True)
+        if math.isfinite(k):
+            khat = k if math.isnan(khat) else max(khat, k)
+            if why and k - limit > excess:
+                flag, excess = why, k - limit
+    return _MLMCResult(
+        correction, top, alpha, beta, remainder, math.sqrt(mlmc_var), eps_eff, khat, flag
+    )
 
 
 def _allocation(
@@ -1195,9 +1294,10 @@ def nested_value_of_information_table(
     -------
     pandas.DataFrame
         Columns :data:`NESTED_COLUMNS`: EVPI (kind ``evpi``), one row per input (kind
-        ``parameter``) and one per group (kind ``group``); ``method`` is ``nested`` and
+        ``parameter``) and one per group (kind ``group``); ``method`` is ``nested``,
         ``cost`` the model evaluations behind the row (the pool, shared by every row, is
-        counted in the EVPI and group rows).
+        counted in the EVPI and group rows) and ``flag`` why the row cannot be trusted (heavy
+        tails, :func:`_tail_check`; empty when it can).
     """
     settings = settings or NestedSettings()
     pool = draw_pool(problem, settings, seed)
@@ -1216,7 +1316,7 @@ def nested_value_of_information_table(
         rows.append((str(group), "group", estimate))
     table = pd.DataFrame(
         [
-            (name, kind, e.value, e.se, e.ci_low, e.ci_high, "nested", e.cost)
+            (name, kind, e.value, e.se, e.ci_low, e.ci_high, "nested", e.cost, e.flag)
             for name, kind, e in rows
         ],
         columns=NESTED_COLUMNS,

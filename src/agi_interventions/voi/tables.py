@@ -158,7 +158,7 @@ def with_headline(voi: pd.DataFrame) -> pd.DataFrame:
         where the exact engine applies, those of
         :func:`agi_interventions.exact.tables.exact_value_of_information`; other estimators'
         columns (``nested_value``, ``nested_se``, ``nested_low``, ``nested_high``,
-        ``nested_method``) when present.
+        ``nested_method``, ``nested_flag``) when present.
 
     Returns
     -------
@@ -167,7 +167,9 @@ def with_headline(voi: pd.DataFrame) -> pd.DataFrame:
         best estimator available per row: exact (``method`` ``exact``, or exact conditional
         means with an outer Monte Carlo average), else nested Monte Carlo, else regression.
         ``resolved`` says whether the number can be quoted as a finding: exact values always;
-        an outer Monte Carlo or nested value unless ``flag`` says its tails are too heavy; a
+        an outer Monte Carlo value unless ``flag`` (``exact_flag``) says its tails are too
+        heavy; a nested value unless ``flag`` (``nested_flag``) says so or its interval
+        reaches 0 and :data:`RESOLVED_ZERO_SHARE` of EVPI; a
         regression value when its 95% interval excludes 0 and its half-width is at most
         :data:`RESOLVED_RELATIVE_HALF_WIDTH` times the value (otherwise "not resolved": the
         report does not rank by it).
@@ -197,8 +199,12 @@ def with_headline(voi: pd.DataFrame) -> pd.DataFrame:
         nested = r.get("nested_value")
         if nested is not None and np.isfinite(nested):
             low, high = r["nested_low"], r["nested_high"]
-            resolved = bool(low > 0 or high <= RESOLVED_ZERO_SHARE * evpi)
-            reason = "" if resolved else "interval includes 0 and reaches 1% of EVPI or more"
+            flag = str(r.get("nested_flag") or "")
+            flag = "" if flag == "nan" else flag
+            resolved = bool(not flag and (low > 0 or high <= RESOLVED_ZERO_SHARE * evpi))
+            reason = flag or (
+                "" if resolved else "interval includes 0 and reaches 1% of EVPI or more"
+            )
             rows.append((nested, r["nested_se"], low, high, r["nested_method"], resolved, reason))
             continue
         value, low, high = r["value"], r["ci_low"], r["ci_high"]
