@@ -384,3 +384,88 @@ def test_fixed_parameters_have_zero_indices_and_evppi(write_priors):
     assert "F_V" not in engine.uncertain
     assert engine.evppi_parameter(OPTIONS, "F_V") == 0.0
     assert engine.crossings(OPTIONS, "F_V") == []
+
+
+# ----------------------------------------------------------------------------- EVPI intervals
+
+
+def _lognormal_call(m: float, s: float, c: float) -> float:
+    """``E[(Z - c)+]`` for ``log Z ~ N(m, s^2)`` (the Black-Scholes call price)."""
+    d1 = (m + s * s - math.log(c)) / s
+    return math.exp(m + s * s / 2) * stats.norm.cdf(d1) - c * stats.norm.cdf(d1 - s)
+
+
+@pytest.mark.parametrize(
+    ("sx", "sy", "batch"),
+    [(0.5, 0.3, None), (1.5, 1.0, None), (0.5, 0.3, 2**9)],
+    ids=["light", "heavy", "light-batched"],
+)
+def test_exact_evpi_and_group_intervals_cover_closed_forms(monkeypatch, sx, sy, batch):
+    """V1 = X Y (independent lognormals), V2 = c > E[XY]: EVPI = E[(XY - c)+] and the EVPPI of
+    {X} = E[(X E[Y] - c)+] are lognormal call prices; {Z} (not in the model) is worth 0. The
+    outer Monte Carlo interval of exact_value_of_information, over 50 seeds, holds them in at
+    least 85% of unflagged cases (95% nominal; the slack is binomial, as in the issue's 90%
+    criterion); flagged rows (heavy case) are never narrower than the normal interval."""
+    from agi_interventions.exact import tables
+
+    if batch is not None:  # several outer batches: normal theory, the first batch's flag
+        monkeypatch.setattr(tables, "OUTER_BATCH", batch)
+    wv = _worldview(x=stats.lognorm(sx), y=stats.lognorm(sy), z=stats.norm(0.0, 1.0))
+    c = 1.2 * math.exp((sx * sx + sy * sy) / 2)
+    engine = ExactEngine(wv, {"v1": _x("x") * _x("y"), "v2": ProductSum.constant(c)})
+    truth = {
+        "EVPI": _lognormal_call(0.0, math.hypot(sx, sy), c),
+        "gx": _lognormal_call(sy * sy / 2, sx, c),
+        "gz": 0.0,
+    }
+    covered, cases, flagged = 0, 0, 0
+    for seed in range(50):
+        table = tables.exact_value_of_information(
+            engine, ["v1", "v2"], {"gx": ["x"], "gz": ["z"]}, n_draws=2**11, seed=seed
+        ).set_index("name")
+        zero = table.loc["gz"]
+        assert zero["value_exact"] == zero["exact_ci_low"] == zero["exact_ci_high"] == 0.0
+        for name in ("EVPI", "gx"):
+            row = table.loc[name]
+            inside = row["exact_ci_low"] <= truth[name] <= row["exact_ci_high"]
+            if row["exact_flag"]:
+                flagged += 1
+                half = 1.959963984540054 * row["se_exact"]
+                assert row["exact_ci_low"] <= row["value_exact"] - half * (1 - 1e-9)
+                assert row["exact_ci_high"] >= row["value_exact"] + half * (1 - 1e-9)
+            else:
+                cases += 1
+                covered += bool(inside)
+    assert covered >= 0.85 * cases, (covered, cases, flagged)
+    if sx > 1:  # the tail diagnostic fires on the heavy case, and only there
+        assert flagged > 0
+    else:
+        assert flagged == 0
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="tails.mean_interval fits the tail's GPD with its threshold on the point mass at 0: "
+    "when most gains are exactly 0 the fitted tail mean collapses, the interval ends at the "
+    "sample mean and a light tail is flagged (here 2 of 11 unflagged intervals cover, 29 of 40 "
+    "flagged; the normal interval covers 36 of 40)",
+)
+def test_exact_evpi_interval_covers_when_the_gain_is_mostly_zero():
+    """V1 = X ~ N(0, 1), V2 = 2.5: EVPI = phi(2.5) - 2.5 (1 - Phi(2.5)), and the gain
+    (X - 2.5)+ is 0 in all but about 0.6% of draws (about 50 of 2^13): a light tail."""
+    from agi_interventions.exact.tables import exact_value_of_information
+
+    c = 2.5
+    engine = ExactEngine(
+        _worldview(x=stats.norm(0.0, 1.0)), {"v1": _x("x"), "v2": ProductSum.constant(c)}
+    )
+    truth = stats.norm.pdf(c) - c * stats.norm.sf(c)
+    covered = cases = 0
+    for seed in range(40):
+        table = exact_value_of_information(engine, ["v1", "v2"], {}, n_draws=2**13, seed=seed)
+        row = table.set_index("name").loc["EVPI"]
+        if not row["exact_flag"]:
+            cases += 1
+            covered += bool(row["exact_ci_low"] <= truth <= row["exact_ci_high"])
+    assert covered >= 0.85 * cases, (covered, cases)
+    assert cases >= 20, cases  # a normal tail is not heavy: most intervals are trusted

@@ -102,6 +102,7 @@ def _table_after(text: str, heading: str | None) -> list[str]:
         ("RESULTS_intervals.md", "### Means, iid draws"),
         ("RESULTS_risk.md", "## All worldviews"),
         ("RESULTS_risk_default.md", "## All worldviews"),
+        ("RESULTS_exact_voi.md", "## Pooled by row kind"),
     ],
 )
 def test_readme_quotes_the_coverage_summaries(name, heading):
