@@ -64,3 +64,27 @@ def test_nonfinite_draws_are_counted_not_hidden(caplog):
     assert (table["n"] == 2).all()
     assert "2 of 4 draws have a non-finite" in caplog.text
     assert table.loc[table["intervention"] == "a_V", "mean"].item() == 2.5
+
+
+def test_a_difference_is_flagged_when_either_mean_is():
+    """A heavy tail (Pareto shape 1.2: no finite mean) in one option's mean flags every
+    difference with it, even where the paired difference alone looks light-tailed (k_hat
+    estimates near the threshold vary between samples; a difference is trusted only where
+    both means are)."""
+    rng = np.random.default_rng(7)
+    n = 20_000
+    heavy = -(rng.pareto(1 / 1.2, n) + 1.0) * 1e-3  # left tail, k = 1.2
+    light = rng.normal(1.0, 0.1, n)
+    values = pd.DataFrame(
+        {"a_V": heavy + light, "a_CV": heavy + light + 0.1, "a_CnotV": rng.normal(0.5, 0.1, n)}
+    )
+    table = pairwise_comparisons(values).set_index(["intervention", "other"])
+    flags = table["mean_difference_flag"].fillna("")
+    # a_V - a_CV is the constant -0.1: light on its own, flagged through the means
+    assert np.ptp(values["a_V"] - values["a_CV"]) < 1e-9
+    assert flags[("a_V", "a_CV")].startswith("a_V's mean:")
+    for other in ("a_CnotV",):
+        assert flags[("a_V", other)] != "" and flags[(other, "a_V")] != ""
+    # without a heavy tail anywhere, no flag
+    calm = pairwise_comparisons(values.assign(a_V=light, a_CV=light + 0.1))
+    assert (calm["mean_difference_flag"].fillna("") == "").all()

@@ -359,10 +359,15 @@ def pairwise_comparisons(values: pd.DataFrame, conf_level: float = 0.95) -> pd.D
     pandas.DataFrame
         Columns :data:`PAIRWISE_COLUMNS`: P(intervention's value > other's; ties count one
         half) with a Wilson interval, and the paired mean difference with its interval
-        (:func:`mean_ci`) and a flag where heavy tails make it unreliable.
+        (:func:`mean_ci`) and a flag where heavy tails make it unreliable: the
+        difference's own tail, or either intervention's mean being flagged.
     """
     values = finite_rows(values)
     n = len(values)
+    # A difference is only trusted where both means are: a heavy tail the difference's own
+    # fit misses in one sample (its k_hat varies from sample to sample) still makes the
+    # difference unreliable when either side's mean is.
+    own = {c: mean_ci(values[c].to_numpy(), conf_level).flag for c in values.columns}
     rows = []
     for first in values.columns:
         for second in values.columns:
@@ -379,6 +384,9 @@ def pairwise_comparisons(values: pd.DataFrame, conf_level: float = 0.95) -> pd.D
             else:
                 factor = 1.0
             ci = mean_ci(diff, conf_level)
+            flag = ci.flag or next(
+                (f"{c}'s mean: {own[c]}" for c in (first, second) if own[c]), ""
+            )
             rows.append(
                 [
                     first,
@@ -389,7 +397,7 @@ def pairwise_comparisons(values: pd.DataFrame, conf_level: float = 0.95) -> pd.D
                     factor * float(diff.mean()),
                     factor * ci.low,
                     factor * ci.high,
-                    ci.flag,
+                    flag,
                 ]
             )
     return pd.DataFrame(rows, columns=PAIRWISE_COLUMNS)
