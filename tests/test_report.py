@@ -398,3 +398,28 @@ def test_report_content(report_html):
     assert "(ST 0." in report_html
     assert "U_B (ST 1.70" not in report_html
     assert "numpy " + np.__version__ in report_html
+
+
+def test_ranking_table_shows_the_tail_diagnostic_of_flagged_means():
+    """A flagged mean gets a dagger, and the caption gives its k_hat (from the table)."""
+    from agi_interventions.report.display import DAGGER, ranking_display
+
+    ranking = pd.DataFrame(
+        {
+            "intervention": ["a_V", "a_CV", "a_CnotV"],
+            "mean": [3.0, 2.0, 1.0],
+            "mean_ci_low": [1.0, 1.5, 0.5],
+            "mean_ci_high": [5.0, 2.5, 1.5],
+            "p_best": [0.5, 0.4, 0.1],
+            "p_best_ci_low": [0.45, 0.35, 0.05],
+            "p_best_ci_high": [0.55, 0.45, 0.15],
+            "q05": [0.0, 0.0, 0.0],
+            "q95": [9.0, 4.0, 2.0],
+            "khat": [0.8312, 0.31, 0.2],
+            "mean_ci_flag": ["left tail k_hat 0.83 >= 0.70", "", ""],
+        }
+    )
+    table = ranking_display(ranking)
+    assert table.rows[0][2].endswith(DAGGER) and not table.rows[1][2].endswith(DAGGER)
+    assert "(Pareto k̂ of the heavier tail: Alignment 0.83; 0.7 or more)" in table.caption
+    assert "0.31" not in table.caption  # unflagged means are not listed

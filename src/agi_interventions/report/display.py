@@ -51,8 +51,17 @@ def ranking_display(ranking: pd.DataFrame) -> Table:
         rows.append(cells)
     numeric = [True, False, *([True] * (len(headers) - 2))]
     caption = f"Ranked by {'exact ' if exact else ''}mean"
-    if any(_flagged(f) for f in r.get("mean_ci_flag", [])):
-        caption += f"; {DAGGER}: heavy tails, the interval cannot be trusted at this sample size"
+    flagged = [row for _, row in r.iterrows() if _flagged(row.get("mean_ci_flag"))]
+    if flagged:
+        khats = "; ".join(
+            f"{display(row['intervention'])} {float(row['khat']):.2f}"
+            for row in flagged
+            if "khat" in row and math.isfinite(float(row["khat"]))
+        )
+        caption += (
+            f"; {DAGGER}: heavy tails, the interval cannot be trusted at this sample size"
+            + (f" (Pareto k̂ of the heavier tail: {khats}; 0.7 or more)" if khats else "")
+        )
     return Table(headers, rows, numeric, highlight=frozenset({0}), caption=caption)
 
 
