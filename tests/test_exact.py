@@ -443,13 +443,6 @@ def test_exact_evpi_and_group_intervals_cover_closed_forms(monkeypatch, sx, sy, 
         assert flagged == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="tails.mean_interval fits the tail's GPD with its threshold on the point mass at 0: "
-    "when most gains are exactly 0 the fitted tail mean collapses, the interval ends at the "
-    "sample mean and a light tail is flagged (here 2 of 11 unflagged intervals cover, 29 of 40 "
-    "flagged; the normal interval covers 36 of 40)",
-)
 def test_exact_evpi_interval_covers_when_the_gain_is_mostly_zero():
     """V1 = X ~ N(0, 1), V2 = 2.5: EVPI = phi(2.5) - 2.5 (1 - Phi(2.5)), and the gain
     (X - 2.5)+ is 0 in all but about 0.6% of draws (about 50 of 2^13): a light tail."""

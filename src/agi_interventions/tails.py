@@ -221,9 +221,19 @@ def _as_sample(x: ArrayLike) -> np.ndarray:
     return sample
 
 
+#: Fewest draws strictly beyond a tied threshold for the tail to be fitted on them alone.
+MIN_UNTIED_TAIL = 10
+
+
 def _fit(exceedances: np.ndarray, threshold: float, scale: float) -> TailFit:
     if exceedances.max() <= NEGLIGIBLE_SPREAD * scale:
         return TailFit(-math.inf, 0.0, threshold, exceedances.size)
+    beyond = exceedances[exceedances > 0]
+    if MIN_UNTIED_TAIL <= beyond.size < exceedances.size:
+        # draws tied at the threshold (a point mass, e.g. a gain that is mostly exactly 0)
+        # are not part of the tail: fit the draws strictly beyond it, and let the tail's
+        # share of the sample be theirs
+        exceedances = beyond
     k, sigma = gpd_fit(exceedances)
     return TailFit(k, sigma, threshold, exceedances.size)
 
@@ -445,7 +455,6 @@ def mean_interval(
         )
         estimate = float(body.mean())
         variance = float(body.var(ddof=1)) / n
-        share = left.size / n
         unbounded = {"left": False, "right": False}
         for fit, sign, on, side in (
             (right, 1.0, model_right, "right"),
@@ -457,6 +466,7 @@ def mean_interval(
                 unbounded[side] = True
                 continue
             excess, excess_var = _tail_mean_variance(fit)
+            share = fit.size / n
             estimate += sign * share * excess
             variance += share**2 * excess_var
         half = z * math.sqrt(variance)
