@@ -82,7 +82,7 @@ def test_a_difference_is_flagged_when_either_mean_is():
     flags = table["mean_difference_flag"].fillna("")
     # a_V - a_CV is the constant -0.1: light on its own, flagged through the means
     assert np.ptp(values["a_V"] - values["a_CV"]) < 1e-9
-    assert flags[("a_V", "a_CV")].startswith("a_V's mean:")
+    assert flags[("a_V", "a_CV")].startswith("Alignment's mean:")
     for other in ("a_CnotV",):
         assert flags[("a_V", other)] != "" and flags[(other, "a_V")] != ""
     # without a heavy tail anywhere, no flag

@@ -385,7 +385,7 @@ def pairwise_comparisons(values: pd.DataFrame, conf_level: float = 0.95) -> pd.D
                 factor = 1.0
             ci = mean_ci(diff, conf_level)
             flag = ci.flag or next(
-                (f"{c}'s mean: {own[c]}" for c in (first, second) if own[c]), ""
+                (f"{label(c)}'s mean: {own[c]}" for c in (first, second) if own[c]), ""
             )
             rows.append(
                 [
