@@ -8,7 +8,7 @@ from it (:func:`agi_interventions.api.render`). Table names are those of the reg
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -128,10 +128,12 @@ class WorldviewResults:
         """
         import json
 
+        figures = self.figures
         if report:
             from agi_interventions.report.build import build_report, figures_of
 
-            self.figures = figures_of(self)
+            figures = figures_of(self)  # build_report below finds them drawn
+            results = replace(self, figures=figures)
 
         folder = Path(folder)
         for name, table in self.tables.items():
@@ -148,9 +150,10 @@ class WorldviewResults:
             folder / registry.BY_NAME["draws"].file,
             parquet_metadata(self.design),
         )
-        for name, png in self.figures.items():
+        for name, png in figures.items():
             io.write_bytes(png, folder / registry.BY_NAME[f"figure:{name}"].file)
         if report:
             io.write_text(
-                build_report(self, rank_shift=rank_shift), folder / registry.BY_NAME["report"].file
+                build_report(results, rank_shift=rank_shift),
+                folder / registry.BY_NAME["report"].file,
             )
