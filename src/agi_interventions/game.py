@@ -49,8 +49,11 @@ ACTIONS = ("C", "D", "P")
 INPUTS = ("F_V", "g", "t", "c", "gamma", "k", "h", "lam")
 #: Keys :func:`derive_utilities` returns.
 OUTPUTS = ("U_B", "U_notB", "dUB_dFV", "dUnotB_dFV")
-#: Step of the central difference used where the selected solution changes branch at ``w``.
-FD_STEP = 1e-6
+#: Half-width of the window around ``w`` within which a change of the selected branch makes the
+#: derivative a central difference over the window (see docs/game.md, "Derivatives"): its
+#: expectation counts the jumps of the disagreement point, and each draw's slope stays below
+#: ``jump / (2 FD_STEP)``.
+FD_STEP = 1e-2
 #: Relative tolerance for ties, optimality and equilibrium checks (times the payoff scale).
 TOL = 1e-9
 
