@@ -299,6 +299,23 @@ def test_nested_sizes_follow_the_declared_cost_not_a_timing():
     assert Structure({"bargaining": 1.0}).relative_cost > Structure({}).relative_cost
 
 
+def test_batched_inputs_give_the_values_of_one_call_per_node():
+    # Inputs read by the derived game are evaluated at all of a panel's nodes in one call;
+    # the estimate must be that of a call per node, to the bit (the model is row by row).
+    worldview = load_worldview(ROOT / "config" / "priors" / "bargaining.yaml")
+    batched = problem_from_worldview(worldview, worldview.complete)
+    assert {"F_V", "g", "lam", "bargaining_theory"} <= batched.batched
+    assert {"F_CV", "F_CnotV"} <= set(batched.names) and not {"F_CV", "F_CnotV"} & batched.batched
+    one_by_one = dataclasses.replace(batched, batched=frozenset())
+    settings = NestedSettings(
+        pool=1 << 12, replicates=4, inner=1 << 8, refinements=1, max_level=10
+    )
+    pool = draw_pool(batched, settings, seed=7)
+    a = evppi_parameter(batched, "F_V", settings=settings, pool=pool)
+    b = evppi_parameter(one_by_one, "F_V", settings=settings, pool=pool)
+    assert a.value > 0 and (a.value, a.se) == (b.value, b.se)
+
+
 # --------------------------------------------------------------------------- the tail flag
 #
 # Two options: 0, and V = exp(s (X + Y)) - 2 E[exp(s (X + Y))] with X, Y standard normal and

@@ -590,6 +590,28 @@ class Structure:
         return 1.0 + sum(v.relative_cost - 1.0 for v in self.variants)
 
     @property
+    def costly_inputs(self) -> frozenset[str]:
+        """Inputs read by a variant that costs more than the closed form (its derivation).
+
+        A variant's own inputs, the canonical parameters it reads, its extra inputs and its
+        switch, for every variant with :attr:`Variant.relative_cost` above 1. An estimator
+        that varies one input over many values with the others fixed needs to re-derive only
+        when the input is one of these (see :mod:`agi_interventions.voi.nested`).
+        """
+        names: set[str] = set()
+        for variant in self.variants:
+            if variant.relative_cost <= 1.0:
+                continue
+            names.update(spec.name for spec in variant.inputs)
+            names.update(variant.reads)
+            if variant.extra_inputs is not None:
+                extra = variant.extra_inputs(self.settings.get(variant.name, {}))
+                names.update(spec.name for spec in extra)
+            if variant.name in self.switches:
+                names.add(variant.name)
+        return frozenset(names)
+
+    @property
     def consistent_by_construction(self) -> bool:
         """Whether every draw describes a possible population (rest of world always)."""
         return any(VARIANTS[name].consistent_by_construction for name in self.always)
