@@ -26,6 +26,7 @@ rule compare:
         seed=config["seed"],
         evppi_bootstrap=DECISION["evppi_bootstrap"],
         out_dir=lambda wildcards, output: os.path.dirname(output.comparison),
+    priority: 1  # the longest job at the end: before the reports still waiting
     conda:
         "../envs/pipeline.yaml"
     log:

@@ -15,6 +15,7 @@ rule design:
         samples=SAMPLES,
         seed=config["seed"],
         chunks=CHUNKS,
+    priority: 3  # every worldview's upstream work first: the decision jobs are the longest
     conda:
         "../envs/pipeline.yaml"
     log:
@@ -37,6 +38,7 @@ rule chunk:
         counts="results/{worldview}/chunks/counts_{chunk}.json",
     params:
         resamples=config["bootstrap_resamples"],
+    priority: 4
     conda:
         "../envs/pipeline.yaml"
     log:
