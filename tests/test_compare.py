@@ -582,7 +582,7 @@ def test_risk_rules_apply_to_the_pooled_draws_not_to_each_worldview():
     from types import SimpleNamespace
 
     from agi_interventions.risk import rule_values
-    from agi_interventions.steps.compare import pooled_draws
+    from agi_interventions.steps.comparison import pooled_draws
 
     def view(value: float, n: int) -> SimpleNamespace:
         return SimpleNamespace(

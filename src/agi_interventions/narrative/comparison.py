@@ -1,6 +1,6 @@
 """Sentences of the comparison report, generated from the comparison's tables.
 
-Every sentence takes the tables of :func:`agi_interventions.steps.compare.compare` and
+Every sentence takes the tables of :func:`agi_interventions.steps.comparison.compare` and
 states only what their numbers say: which worldviews a choice wins under, what the pooled
 belief and each rule for disagreement choose, what learning which worldview is right is
 worth, and which swapped belief moves the answer.

@@ -267,7 +267,7 @@ def build_comparison_report(
     Parameters
     ----------
     tables
-        The tables of :func:`agi_interventions.steps.compare.compare`.
+        The tables of :func:`agi_interventions.steps.comparison.compare`.
     worldviews
         The compared worldviews (for their descriptions).
     credences

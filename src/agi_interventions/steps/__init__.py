@@ -17,31 +17,48 @@ rule            functions
 ==============  ==================================================================================
 
 :mod:`.core` holds the steps every run has, :mod:`.decision` those of the decision analysis,
-:mod:`.compare` the comparison of worldviews.
+:mod:`.comparison` the comparison of worldviews.
 Reading and writing files is the command line's job (:mod:`agi_interventions.commands`); the
 chunked step reads rows through a reader so that memory scales with a batch of blocks
 (:mod:`agi_interventions.chunks`), and :func:`agi_interventions.api.analyse` runs the same
 functions in memory.
 """
 
-from agi_interventions.steps.compare import compare
-from agi_interventions.steps.core import (
-    RowReader,
-    chunk,
-    design,
-    diagnostics,
-    provenance,
-    rank,
-    resolution,
-    sobol,
-)
-from agi_interventions.steps.decision import (
-    DESCRIPTIVE_ROWS,
-    SUBSAMPLE_ROWS,
-    decision,
-    robustness,
-    scenarios,
-)
+import importlib
+from typing import Any
+
+#: Where each public name lives. Submodules load on first use (PEP 562), so a job imports
+#: only what its step needs: ``chunk`` does not pay for the comparison's or the decision
+#: analysis's imports (scipy.stats and scikit-learn among them, about a second per job).
+_HOME = {
+    "RowReader": "core",
+    "chunk": "core",
+    "design": "core",
+    "diagnostics": "core",
+    "provenance": "core",
+    "rank": "core",
+    "resolution": "core",
+    "sobol": "core",
+    "DESCRIPTIVE_ROWS": "decision",
+    "SUBSAMPLE_ROWS": "decision",
+    "decision": "decision",
+    "robustness": "decision",
+    "scenarios": "decision",
+    "compare": "comparison",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HOME:
+        value = getattr(importlib.import_module(f"{__name__}.{_HOME[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_HOME])
+
 
 __all__ = [
     "DESCRIPTIVE_ROWS",
