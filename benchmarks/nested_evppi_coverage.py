@@ -56,6 +56,8 @@ from agi_interventions.parameters import PARAMETERS
 from agi_interventions.priors import Worldview, load_worldview, parse_prior
 from agi_interventions.voi.nested import (
     NestedProblem,
+    NestedSettings,
+    budget_settings,
     nested_value_of_information_table,
     problem_from_worldview,
 )
@@ -331,10 +333,14 @@ class Case:
     groups: dict[str, list[str]]
     truth: Callable[[], tuple[dict[str, float], dict[str, float]]]
     method: str
+    #: Estimator settings (default: :class:`NestedSettings`, as in the coverage tables).
+    settings: NestedSettings | None = None
+    #: Whether a run without ``--worldviews`` includes the case.
+    default: bool = True
 
 
 def cases() -> list[Case]:
-    """Return the three worldviews of the study."""
+    """Return the worldviews of the study: three by default, and ``bargaining`` on request."""
     out = []
     consistent = load_worldview(ROOT / "config" / "priors" / "consistent_by_construction.yaml")
     problem = problem_from_worldview(consistent, consistent.complete)
@@ -370,6 +376,25 @@ def cases() -> list[Case]:
             "two exact engines mixed by the switch (groups, EVPI: large outer MC)",
         )
     )
+    # the shipped bargaining worldview at the pipeline's settings (sized by the game's
+    # declared cost); a few rows only: each truth row costs 2^26 evaluations of the game
+    bargaining = load_worldview(ROOT / "config" / "priors" / "bargaining.yaml")
+    problem = problem_from_worldview(bargaining, bargaining.complete)
+    out.append(
+        Case(
+            "bargaining",
+            problem,
+            {},
+            lambda p=problem: brute_force_truth(
+                p, {}, pool_size=1 << 19, names=["F_V", "g", "bargaining_theory"]
+            ),
+            "brute-force nested Monte Carlo (EVPI: 2^19 draws; F_V, g, bargaining_theory: "
+            "128 stratified outer points or the 3 atoms, each with the same 2^19 inner "
+            "draws, 512x the estimator's 2^10); no groups",
+            budget_settings(bargaining.structure.relative_cost),
+            default=False,
+        )
+    )
     return out
 
 
@@ -396,7 +421,9 @@ def study(case: Case, truth: Mapping[str, float], seeds: Sequence[int]) -> pd.Da
     frames = []
     for seed in seeds:
         wall, cpu = time.perf_counter(), time.process_time()
-        table = nested_value_of_information_table(case.problem, case.groups, seed=seed)
+        table = nested_value_of_information_table(
+            case.problem, case.groups, seed=seed, settings=case.settings
+        )
         table["wall_s"] = time.perf_counter() - wall
         table["cpu_s"] = time.process_time() - cpu
         table["seed"] = seed
@@ -433,13 +460,23 @@ def summarise(rows: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def markdown(summary: pd.DataFrame, rows: pd.DataFrame, command: str, cache: Mapping) -> str:
-    """Return the results file's text."""
+def markdown(
+    summary: pd.DataFrame,
+    rows: pd.DataFrame,
+    command: str,
+    cache: Mapping,
+    settings: Mapping[str, NestedSettings | None] | None = None,
+) -> str:
+    """Return the results file's text.
+
+    ``settings`` gives a case's estimator settings where they are not the default.
+    """
+    settings = settings or {}
     lines = [
         "# Nested and multilevel Monte Carlo value of information: coverage",
         "",
-        f"Produced by `{command}` (default `NestedSettings`; truths cached in "
-        "`benchmarks/nested_truth.json`).",
+        f"Produced by `{command}` (estimator settings: the default `NestedSettings` unless a "
+        "worldview's section says otherwise; truths cached in `benchmarks/nested_truth.json`).",
         "",
         "Per worldview, every row (EVPI, single input, group) whose true value is at least "
         f"{THRESHOLD:.0%} of the true EVPI: how often the 95% interval held the truth, the "
@@ -471,14 +508,18 @@ def markdown(summary: pd.DataFrame, rows: pd.DataFrame, command: str, cache: Map
             f"| {worldview} | {kind} | {int(r.estimates)} | {r.coverage:.1%} | {r.mean_z:+.2f} | "
             f"{r.sd_z:.2f} |"
         )
+    seeds = int(rows["seed"].nunique())
     lines += [
         "",
-        "With 20 seeds a row's coverage has a binomial standard deviation of about 5 points "
-        "at 95%: one row in ten at 85% or below is expected by chance alone.",
+        f"With {seeds} seeds a row's coverage has a binomial standard deviation of about "
+        f"{100 * math.sqrt(0.95 * 0.05 / seeds):.0f} points at 95%: one row in ten at "
+        f"{0.95 - 2 * math.sqrt(0.95 * 0.05 / seeds):.0%} or below is expected by chance alone.",
         "",
     ]
     for worldview, part in summary.groupby("worldview", sort=False):
         lines += [f"## {worldview}", "", f"Truth: {cache[worldview]['method']}.", ""]
+        if settings.get(worldview) is not None:
+            lines += [f"Estimator settings: `{settings[worldview]}`.", ""]
         timing = rows[rows["worldview"] == worldview].groupby("seed")[["cpu_s", "wall_s"]].first()
         lines += [
             f"Table of {int((rows['worldview'] == worldview).sum() / timing.shape[0])} rows: "
@@ -510,15 +551,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="2 seeds, switch worldview only")
     parser.add_argument("--worldviews", nargs="*", default=None)
     parser.add_argument("--csv", type=Path, default=None, help="also write every row")
-    parser.add_argument("--no-write", action="store_true", help="do not write RESULTS_nested.md")
+    parser.add_argument("--no-write", action="store_true", help="do not write the results")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="results file to write")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     selected = cases()
     if args.quick:
         selected = [c for c in selected if c.name == "switch"]
         args.seeds = 2
-    if args.worldviews:
+    elif args.worldviews:
         selected = [c for c in selected if c.name in args.worldviews]
+    else:
+        selected = [c for c in selected if c.default]
     cache = truths(selected)
     rows = pd.concat(
         [study(c, cache[c.name]["truth"], range(args.seeds)) for c in selected],
@@ -532,7 +576,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         command = "python benchmarks/nested_evppi_coverage.py " + " ".join(
             a for a in (argv if argv is not None else sys.argv[1:])
         )
-        RESULTS.write_text(markdown(summary, rows, command.strip(), cache) + "\n")
+        text = markdown(
+            summary, rows, command.strip(), cache, {c.name: c.settings for c in selected}
+        )
+        args.out.write_text(text + "\n")
     return 0
 
 
