@@ -445,7 +445,7 @@ def test_a_flagged_nested_value_is_not_a_finding():
 
 
 def test_nested_columns_pass_the_flag_on(monkeypatch):
-    from agi_interventions.steps.decision import nested_columns
+    from agi_interventions.steps.decision_analysis import nested_columns
     from agi_interventions.voi import nested
 
     table = pd.DataFrame(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -191,3 +193,27 @@ def test_groups_map_onto_rest_of_world_inputs():
     assert resolved == {"landscape": ["R_V", "R_CV"]}
     by_spec = structure.resolve_groups({}, structure.input_specs(), ["U_B", "R_V", "F_I", "R_CV"])
     assert by_spec == {"utilities": ["U_B"], "landscape": ["R_V", "R_CV"], "our_agent": ["F_I"]}
+
+
+def test_step_names_are_the_functions_whatever_is_imported_first():
+    # The package loads its submodules on first use; a submodule imported directly first
+    # must not shadow a step of the same name (a fresh interpreter: nothing loaded yet).
+    code = (
+        "import importlib\n"
+        "import agi_interventions.steps.decision_analysis, agi_interventions.steps.comparison\n"
+        "import agi_interventions.steps.core\n"
+        "from agi_interventions import steps\n"
+        "for name, home in steps._HOME.items():\n"
+        "    module = importlib.import_module(f'agi_interventions.steps.{home}')\n"
+        "    assert getattr(steps, name) is getattr(module, name), name\n"
+        "assert sorted(steps.__all__) == sorted(steps._HOME)\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+    lean = (
+        "import sys\n"
+        "from agi_interventions import steps\n"
+        "steps.chunk\n"
+        "assert 'agi_interventions.steps.comparison' not in sys.modules\n"
+        "assert 'agi_interventions.steps.decision_analysis' not in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", lean], check=True)

@@ -16,8 +16,8 @@ rule            functions
 ``compare``     :func:`compare`: several worldviews side by side, pooled by credence, swapped
 ==============  ==================================================================================
 
-:mod:`.core` holds the steps every run has, :mod:`.decision` those of the decision analysis,
-:mod:`.comparison` the comparison of worldviews.
+:mod:`.core` holds the steps every run has, :mod:`.decision_analysis` those of the decision
+analysis, :mod:`.comparison` the comparison of worldviews.
 Reading and writing files is the command line's job (:mod:`agi_interventions.commands`); the
 chunked step reads rows through a reader so that memory scales with a batch of blocks
 (:mod:`agi_interventions.chunks`), and :func:`agi_interventions.api.analyse` runs the same
@@ -39,11 +39,11 @@ _HOME = {
     "rank": "core",
     "resolution": "core",
     "sobol": "core",
-    "DESCRIPTIVE_ROWS": "decision",
-    "SUBSAMPLE_ROWS": "decision",
-    "decision": "decision",
-    "robustness": "decision",
-    "scenarios": "decision",
+    "DESCRIPTIVE_ROWS": "decision_analysis",
+    "SUBSAMPLE_ROWS": "decision_analysis",
+    "decision": "decision_analysis",
+    "robustness": "decision_analysis",
+    "scenarios": "decision_analysis",
     "compare": "comparison",
 }
 
