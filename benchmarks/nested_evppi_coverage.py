@@ -29,10 +29,18 @@ Worldviews and their truths:
   conditional means (single inputs: a ``2^20``-point midpoint rule in the quantile; groups and
   EVPI: ``2^22`` draws).
 
+* ``bargaining`` (``config/priors/bargaining.yaml``, only with ``--worldviews bargaining``): the
+  estimator at the pipeline's settings for it (``budget_settings``, sized by the game's
+  declared cost), against brute-force nested Monte Carlo with ``2^19`` inner draws for EVPI,
+  ``F_V``, ``g`` and ``bargaining_theory`` (each costs ``2^26`` evaluations of the game); no
+  groups.
+
 Truths are computed once and cached in ``benchmarks/nested_truth.json`` (a few numbers).
 
     python benchmarks/nested_evppi_coverage.py --seeds 20
     python benchmarks/nested_evppi_coverage.py --quick       # 2 seeds, a few rows
+    python benchmarks/nested_evppi_coverage.py --worldviews bargaining --seeds 10 \
+        --out benchmarks/RESULTS_nested_bargaining.md
 """
 
 from __future__ import annotations

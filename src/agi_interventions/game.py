@@ -51,8 +51,8 @@ INPUTS = ("F_V", "g", "t", "c", "gamma", "k", "h", "lam")
 OUTPUTS = ("U_B", "U_notB", "dUB_dFV", "dUnotB_dFV")
 #: Half-width of the window around ``w`` within which a change of the selected branch makes the
 #: derivative a central difference over the window (see docs/game.md, "Derivatives"): its
-#: expectation counts the jumps of the disagreement point, and each draw's slope stays below
-#: ``jump / (2 FD_STEP)``.
+#: expectation counts the jumps of the disagreement point, and a jump adds at most
+#: ``jump / (2 step)`` to a draw's slope, ``step = min(FD_STEP, w / 2, (1 - w) / 2)``.
 FD_STEP = 1e-2
 #: Relative tolerance for ties, optimality and equilibrium checks (times the payoff scale).
 TOL = 1e-9

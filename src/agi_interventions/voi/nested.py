@@ -97,7 +97,8 @@ NESTED_COLUMNS = ["name", "kind", "value", "se", "ci_low", "ci_high", "method", 
 Z95 = float(stats.norm.ppf(0.975))
 #: Rows per call of the problem's ``values`` in the multilevel estimator.
 CHUNK_ROWS = 1 << 16
-#: Width in normal scores to which a crossing of two options' conditional means is located.
+#: Smallest width in normal scores to which a crossing of two options' conditional means is
+#: located (otherwise 1% of the bracket between the two nodes, see ``_crossing``).
 CROSSING_XTOL = 1e-5
 #: Fewest non-zero antithetic differences of a multilevel level for its tail to be judged.
 #: Below this the Pareto fit rests on a few dozen draws and its ``k_hat`` scatters widely
@@ -288,8 +289,8 @@ def problem_from_worldview(
         return np.column_stack([out[o] for o in options])
 
     structure = getattr(worldview, "structure", None)
-    batched = frozenset(structure.costly_inputs) & set(names) if structure is not None else ()
-    return NestedProblem(names, sample, ppf, values, atoms, options, frozenset(batched))
+    batched = structure.costly_inputs & set(names) if structure is not None else frozenset()
+    return NestedProblem(names, sample, ppf, values, atoms, options, batched)
 
 
 # --------------------------------------------------------------------------- settings, results
@@ -867,9 +868,10 @@ def _crossing(
 
     ``gap_lo`` and ``gap_hi`` are ``mu_a - mu_b`` at the ends (the panels' nodes, already
     evaluated). Located to 1% of the bracket (at least ``CROSSING_XTOL``): the crossing only
-    places a panel's end, and a kink that far inside a panel changes its Gauss–Kronrod sum
-    by about ``1e-4`` of the panel's contribution, far below the Monte Carlo error; the
-    panels' Kronrod–Gauss differences, part of the stated error, measure what is left.
+    places a panel's end, and a kink left that close to an end perturbs the panel's
+    Gauss–Kronrod sum by an amount of order ``(1%)^2`` of the kink's scale (an order of
+    magnitude, not a measured bound); the panels' Kronrod–Gauss differences, part of the
+    stated error, measure what is left.
     """
 
     def gap(z: float) -> float:
