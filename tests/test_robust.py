@@ -1,10 +1,13 @@
 """Tail-robust sensitivity against known truths."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from agi_interventions.robust import (
+    _pawn,
     asinh_transform,
     compare_rankings,
     inverse_asinh_transform,
@@ -130,3 +133,44 @@ def test_compare_rankings_missing_parameter_and_threshold():
     t = table.set_index("parameter")
     assert np.isnan(t.loc["c", "rank_m2"]) and t.loc["c", "rank_spread"] == 0
     assert bool(t.loc["a", "flagged"]) and not bool(t.loc["c", "flagged"])
+
+
+def _salib_pawn(x: np.ndarray, y: np.ndarray, slides: int) -> tuple[np.ndarray, np.ndarray]:
+    from SALib.analyze import pawn
+
+    problem = {"num_vars": x.shape[1], "names": [f"x{j}" for j in range(x.shape[1])]}
+    problem["bounds"] = [[0.0, 1.0]] * x.shape[1]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        result = pawn.analyze(problem, x, y, S=slides, print_to_console=False)
+    return np.asarray(result["median"]), np.asarray(result["maximum"])
+
+
+@pytest.mark.parametrize(("n", "slides"), [(3000, 3), (3000, 10), (12000, 10)])
+def test_one_pass_pawn_gives_salibs_numbers(n, slides):
+    """Ties in x and y, infinite outputs, a constant and a two-valued input, an empty slice.
+
+    Bit for bit where SciPy's ``ks_2samp`` uses its asymptotic mode (a sample above 10,000
+    rows, as the pipeline's 16,384); below, it rounds the statistic to a multiple of
+    ``1 / lcm(n1, n2)``, a change in the last bits.
+    """
+    rng = np.random.default_rng(5)
+    x = np.column_stack(
+        [
+            rng.random(n),
+            np.round(rng.random(n), 1),  # ties at the slice edges, empty slices
+            np.full(n, 0.3),  # constant: NaN
+            rng.integers(0, 2, n).astype(float),  # two values
+            rng.lognormal(0.0, 3.0, n),
+        ]
+    )
+    y = x[:, 0] * x[:, 4] + np.round(rng.standard_normal(n), 1)  # ties in y
+    y[:5] = np.inf
+    y[5:8] = -np.inf
+    got = _pawn(x, y, slides)
+    want = _salib_pawn(x, y, slides)
+    for g, w in zip(got, want, strict=True):
+        if n > 10_000:
+            np.testing.assert_array_equal(g, w)
+        else:
+            np.testing.assert_allclose(g, w, rtol=1e-12, atol=0.0)
