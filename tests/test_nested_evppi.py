@@ -121,6 +121,47 @@ def test_single_inputs_and_atoms_match_closed_forms():
     assert x.details["quadrature_error"] < 0.01 * x.se
 
 
+def test_crossings_too_small_to_matter_are_not_located(monkeypatch):
+    """Two options tied but for a wiggle of 1e-4, a third best above X = 1 with noise.
+
+    The wiggle's crossings cannot move the integral by 1% of its error: leaving them inside
+    their panels changes the estimate by far less than its error, which states their bound,
+    and saves most of the model evaluations. Truth: ``E[max(1e-4 sin(6 X), 0, 0.3 (X - 1))]``
+    by adaptive quadrature (every option's mean is 0 or below).
+    """
+    from scipy import integrate
+
+    from agi_interventions.voi import nested
+
+    def values(x: Mapping[str, np.ndarray]) -> np.ndarray:
+        common = x["Y"]
+        wiggle = common + 1e-4 * np.sin(6.0 * x["X"])
+        return np.column_stack([wiggle, common, common + 0.3 * (x["X"] - 1) + 2.0 * x["W"]])
+
+    def sample(names: Sequence[str], n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+        return {name: rng.standard_normal(n) for name in names}
+
+    problem = NestedProblem(("X", "Y", "W"), sample, lambda _, u: stats.norm.ppf(u), values, {})
+    truth = integrate.quad(
+        lambda t: max(1e-4 * math.sin(6.0 * t), 0.0, 0.3 * (t - 1.0)) * stats.norm.pdf(t),
+        -9.0,
+        9.0,
+        points=[1.0],
+        limit=500,
+    )[0]
+    settings = NestedSettings(pool=1 << 16, inner=1 << 14)
+    pool = draw_pool(problem, settings, seed=2)
+    skipped = evppi_parameter(problem, "X", settings=settings, pool=pool)
+    monkeypatch.setattr(nested, "IMMATERIAL_CROSSING", 0.0)
+    located = evppi_parameter(problem, "X", settings=settings, pool=pool)
+    assert located.details["crossings"] >= 10 and skipped.details["crossings"] <= 2
+    assert skipped.cost < 0.3 * located.cost
+    assert abs(skipped.value - located.value) <= 0.01 * located.se
+    assert skipped.details["quadrature_error"] > located.details["quadrature_error"]
+    assert skipped.details["quadrature_error"] < 0.1 * skipped.se
+    assert _close(skipped, truth)
+
+
 def test_groups_and_evpi_match_closed_forms():
     problem = _toy_problem()
     truth = _toy_truth()
