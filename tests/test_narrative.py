@@ -1336,6 +1336,24 @@ def test_card_cruxes_when_nothing_is_worth_learning():
     assert crux == (
         f"F_V: worth {fmt_num(0.01)} to learn (50.0% of the value of perfect information). "
     )
+    # resolved but worth less than 1% of EVPI: not a crux; below 1% the card says so
+    tiny = _voi(
+        [
+            _regression("EVPI", 0.02, 0.01, 0.03),
+            _regression("F_V", 0.00019, 0.00015, 0.00023),
+            _regression("p_V", 0.00015, 0.00013, 0.00017),
+            _regression("b", 0.0001, 0.00008, 0.00012),
+        ]
+    )
+    (crux,) = _card(_ranking([0.6, 0.3, 0.1]), voi=tiny).cruxes
+    assert crux == (
+        f"No single belief is worth {fmt_pct(0.01)} of the value of perfect information to "
+        f"learn (the most, F_V, {fmt_num(0.00019)}, {fmt_pct(0.0095)}): the choice turns on "
+        "several beliefs together."
+    )
+    tiny.loc[tiny["name"] == "p_V", ["headline", "headline_low", "headline_high"]] = 0.00021
+    (crux,) = _card(_ranking([0.6, 0.3, 0.1]), voi=tiny).cruxes
+    assert crux.startswith(f"p_V: worth {fmt_num(0.00021)} to learn ({fmt_pct(0.0105)} of")
 
 
 # ----------------------------------------------------------------------------- risk

@@ -26,6 +26,8 @@ IMPOSSIBLE_DRAWS_SHARE = 0.01
 IMPOSSIBLE_MEAN_SHARE = 0.05
 #: Cruxes named on the card.
 CRUXES = 3
+#: Smallest share of the value of perfect information a belief must be worth to be a crux.
+CRUX_FLOOR = 0.01
 
 
 @dataclass
@@ -250,8 +252,17 @@ def crux_lines(
             "No single belief is resolved as worth learning at this sample size (their "
             "value-of-information intervals reach 0 or are much wider than the values)."
         ]
+    worth = params.loc[params["headline"] >= CRUX_FLOOR * evpi]
+    if worth.empty:
+        top = params.iloc[0]
+        return [
+            f"No single belief is worth {fmt_pct(CRUX_FLOOR)} of the value of perfect "
+            f"information to learn (the most, {display(str(top['name']))}, "
+            f"{fmt_num(top['headline'])}, {fmt_pct(top['headline'] / evpi)}): the choice "
+            "turns on several beliefs together."
+        ]
     out = []
-    for _, r in params.head(limit).iterrows():
+    for _, r in worth.head(limit).iterrows():
         name = str(r["name"])
         exact = str(r["method"]) == "exact"
         value = (
