@@ -99,6 +99,7 @@ def _table_after(text: str, heading: str | None) -> list[str]:
     ("name", "heading"),
     [
         ("RESULTS_nested.md", None),
+        ("RESULTS_nested_bargaining.md", None),
         ("RESULTS_intervals.md", "### Means, iid draws"),
         ("RESULTS_risk.md", "## All worldviews"),
         ("RESULTS_risk_default.md", "## All worldviews"),
