@@ -300,8 +300,10 @@ def _pawn(x: np.ndarray, y: np.ndarray, n_slides: int) -> tuple[np.ndarray, np.n
     and its statistic is ``scipy.stats.ks_2samp(y[slice], y).statistic``. SALib computes
     them one slice at a time (a sort per call); here ``y`` is sorted once and every slice's
     empirical CDF is a cumulative count along that order, evaluated where ``y`` changes
-    (the last of tied values), which gives the same numbers (tested bit for bit) about 25
-    times faster. Empty slices are NaN and left out of the median and maximum.
+    (the last of tied values): the same numbers (tested: bit for bit above 10,000 rows,
+    where SciPy does not round the statistic; to 1e-12 below) about 6 times faster (0.09 s
+    against 0.53 s on 16384 rows, D = 20). Empty slices are NaN and left out of the median
+    and maximum.
     """
     n, d = x.shape
     order = np.argsort(y, kind="stable")

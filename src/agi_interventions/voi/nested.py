@@ -923,19 +923,14 @@ def _quadrature(
     # a change of the best option between two nodes whose gap is too small to matter is
     # left inside its panel: its largest effect on the integral is added to the error
     scale = IMMATERIAL_CROSSING * _inner_se(panels)
-    immaterial = 0.0
     for _ in range(8):  # crossings found in subpanels can reveal further ones
-        changes = []
-        for change in _best_changes(panels, cuts):
-            bound = _misplaced_best_bound(*change)
-            if bound <= scale:
-                immaterial += bound
-            else:
-                changes.append(change)
+        changes = [c for c in _best_changes(panels, cuts) if _misplaced_best_bound(*c) > scale]
         if not changes:
             break
         cuts = sorted(cuts + [_crossing(state, subset, *change) for change in changes])
         panels = _split(state, panels, cuts, subset)
+    # every change still between two nodes of the final panels, counted once
+    immaterial = sum(_misplaced_best_bound(*c) for c in _best_changes(panels, cuts))
     inner_se = 0.0
     for round_ in range(refinements + 1):
         k0 = int(np.argmax(sum(p.kronrod for p in panels)))
