@@ -230,6 +230,30 @@ def exact_truth(worldview: Worldview) -> tuple[dict[str, float], dict[str, float
 # --------------------------------------------------------------------------- brute force
 
 
+def conditional_means(
+    problem: NestedProblem,
+    inner: Mapping[str, np.ndarray],
+    fixed: Mapping[str, float],
+    chunk: int,
+) -> np.ndarray:
+    """Mean option values over the inner draws with some inputs fixed, chunk by chunk."""
+    size = len(next(iter(inner.values())))
+    total = np.zeros(len(OPTIONS))
+    for s in range(0, size, chunk):
+        inputs = {k: v[s : s + chunk] for k, v in inner.items()}
+        rows = len(next(iter(inputs.values())))
+        inputs.update({name: np.full(rows, value) for name, value in fixed.items()})
+        total += np.ones(rows) @ problem.values(inputs)
+    return total / size
+
+
+def group_gain(means: np.ndarray, weights: np.ndarray) -> tuple[float, np.ndarray]:
+    """EVPPI from the conditional means at weighted outer points, and the per-point gains."""
+    k0 = int(np.argmax(weights @ means))
+    gain = means.max(axis=1) - means[:, k0]
+    return float(weights @ gain), gain
+
+
 def brute_force_truth(
     problem: NestedProblem,
     groups: Mapping[str, Sequence[str]],
@@ -291,18 +315,18 @@ def brute_force_truth(
         start = time.perf_counter()
         draws = problem.sample(list(members), outer, rng)
         starts = rng.integers(pool_size, size=outer)
-        means = np.empty((outer, len(OPTIONS)))
-        for i in range(outer):
-            total = np.zeros(len(OPTIONS))
-            for s in range(starts[i], starts[i] + inner, chunk):
-                inputs = {k: v[s : s + chunk] for k, v in extended.items()}
-                for m in members:
-                    inputs[m] = np.full(chunk, draws[m][i])
-                total += ones @ problem.values(inputs)
-            means[i] = total / inner
-        k0 = int(np.argmax(means.mean(axis=0)))
-        gain = means.max(axis=1) - means[:, k0]
-        truth[group] = float(gain.mean())
+        means = np.array(
+            [
+                conditional_means(
+                    problem,
+                    {k: v[starts[i] : starts[i] + inner] for k, v in extended.items()},
+                    {m: draws[m][i] for m in members},
+                    chunk,
+                )
+                for i in range(outer)
+            ]
+        )
+        truth[group], gain = group_gain(means, np.full(outer, 1.0 / outer))
         se[group] = float(gain.std() / math.sqrt(outer))
         logger.info("truth %s: %.4g (%.0f s)", group, truth[group], time.perf_counter() - start)
     return truth, se
@@ -330,7 +354,6 @@ def shared_inner_group_truth(
     """
     rng = np.random.default_rng(TRUTH_SEED + 2)
     pool = problem.sample(problem.names, inner, rng)
-    ones = np.ones(chunk)
     truth, se = {}, {}
     for group, members in groups.items():
         start = time.perf_counter()
@@ -341,18 +364,13 @@ def shared_inner_group_truth(
             count = costly_outer if set(members) & set(problem.batched) else outer
             draws = problem.sample(list(members), count, rng)
             weights = np.full(count, 1.0 / count)
-        means = np.empty((len(weights), len(OPTIONS)))
-        for i in range(len(weights)):
-            total = np.zeros(len(OPTIONS))
-            for s in range(0, inner, chunk):
-                inputs = {k: v[s : s + chunk] for k, v in pool.items()}
-                for m in members:
-                    inputs[m] = np.full(len(inputs[m]), draws[m][i])
-                total += ones[: len(inputs[members[0]])] @ problem.values(inputs)
-            means[i] = total / inner
-        k0 = int(np.argmax(weights @ means))
-        gain = means.max(axis=1) - means[:, k0]
-        truth[group] = float(weights @ gain)
+        means = np.array(
+            [
+                conditional_means(problem, pool, {m: draws[m][i] for m in members}, chunk)
+                for i in range(len(weights))
+            ]
+        )
+        truth[group], gain = group_gain(means, weights)
         atoms = len(members) == 1 and members[0] in problem.atoms
         se[group] = 0.0 if atoms else float(gain.std() / math.sqrt(len(weights)))
         logger.info(

@@ -14,7 +14,9 @@ indices and single-parameter EVPPI follow exactly from one-dimensional prior mom
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from agi_interventions.lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from agi_interventions.exact.engine import ExactEngine
@@ -22,21 +24,16 @@ if TYPE_CHECKING:
 
 __all__ = ["Crossing", "ExactEngine", "NotApplicable", "applicability", "engine_for"]
 
-_LAZY = {
-    "ExactEngine": "agi_interventions.exact.engine",
-    "NotApplicable": "agi_interventions.exact.engine",
-    "applicability": "agi_interventions.exact.engine",
-    "Crossing": "agi_interventions.exact.evppi",
-}
-
-
-def __getattr__(name: str) -> Any:
-    """Import the engine lazily: :mod:`~agi_interventions.exact.terms` needs no scipy."""
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(name)
+# the engine loads on first use: :mod:`~agi_interventions.exact.terms` needs no scipy
+__getattr__, __dir__ = lazy_attributes(
+    globals(),
+    {
+        "ExactEngine": "agi_interventions.exact.engine",
+        "NotApplicable": "agi_interventions.exact.engine",
+        "applicability": "agi_interventions.exact.engine",
+        "Crossing": "agi_interventions.exact.evppi",
+    },
+)
 
 
 def engine_for(worldview: Worldview) -> tuple[ExactEngine | None, str]:

@@ -24,8 +24,7 @@ chunked step reads rows through a reader so that memory scales with a batch of b
 functions in memory.
 """
 
-import importlib
-from typing import Any
+from agi_interventions.lazy import lazy_attributes
 
 #: Where each public name lives. Submodules load on first use (PEP 562), so a job imports
 #: only what its step needs: ``chunk`` does not pay for the comparison's or the decision
@@ -47,18 +46,9 @@ _HOME = {
     "compare": "comparison",
 }
 
-
-def __getattr__(name: str) -> Any:
-    if name in _HOME:
-        value = getattr(importlib.import_module(f"{__name__}.{_HOME[name]}"), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_HOME])
-
+__getattr__, __dir__ = lazy_attributes(
+    globals(), {name: f"{__name__}.{module}" for name, module in _HOME.items()}
+)
 
 __all__ = [
     "DESCRIPTIVE_ROWS",
