@@ -88,8 +88,18 @@ report: "report/workflow.rst"
 
 include: "rules/common.smk"
 include: "rules/core.smk"
-include: "rules/decision.smk"
 include: "rules/compare.smk"
+
+
+# One chunk: one job computes a worldview's tables. Several: one job per step and per chunk.
+if CHUNKS == 1:
+
+    include: "rules/tables.smk"
+
+else:
+
+    include: "rules/steps.smk"
+    include: "rules/decision.smk"
 
 
 onstart:

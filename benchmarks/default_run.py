@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -31,10 +32,16 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 DONE = re.compile(r"INFO agi_interventions: ([a-z_]+) done in ([0-9.]+) s")
+#: The steps of a one-job ``tables`` run, each logged as it finishes.
+STEP = re.compile(r"INFO agi_interventions.commands: step ([a-z_]+) finished in ([0-9.]+) s")
 
 
 def run_once(workdir: Path, cores: int, repo: Path = REPO) -> tuple[float, dict[str, float]]:
-    """Run a checkout's default configuration once; wall seconds and seconds per rule."""
+    """Run a checkout's default configuration once; wall seconds and seconds per rule.
+
+    The rules' seconds also count each step of the ``tables`` jobs (as ``tables: <step>``)
+    and the CPU seconds of the whole run (``cpu``: Snakemake and every job, user and system).
+    """
     config = yaml.safe_load((repo / "config" / "config.yaml").read_text(encoding="utf-8"))
     config["worldviews"] = {
         name: str((repo / path).resolve()) for name, path in config["worldviews"].items()
@@ -51,15 +58,21 @@ def run_once(workdir: Path, cores: int, repo: Path = REPO) -> tuple[float, dict[
     # the Snakefile and the jobs import the package of this checkout, whatever is installed
     env = dict(os.environ, PYTHONPATH=str(repo / "src"))
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, env=env)
     if done.returncode != 0:
         sys.exit(f"snakemake failed ({done.returncode}):\n{done.stderr[-3000:]}")
     wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     per_rule: dict[str, float] = defaultdict(float)
+    per_rule["cpu"] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     for log in (workdir / "results").glob("*/logs/*.log"):
-        for rule, seconds in DONE.findall(log.read_text(encoding="utf-8")):
+        text = log.read_text(encoding="utf-8")
+        for rule, seconds in DONE.findall(text):
             per_rule[rule] += float(seconds)
+        for step, seconds in STEP.findall(text):
+            per_rule[f"tables: {step}"] += float(seconds)
     return wall, dict(per_rule)
 
 
@@ -109,10 +122,20 @@ def main() -> None:
         "|---|---|",
     ]
     total = 0.0
-    for rule, values in sorted(rules.items(), key=lambda kv: -statistics.median(kv[1])):
+    jobs = {rule: values for rule, values in rules.items() if ":" not in rule and rule != "cpu"}
+    for rule, values in sorted(jobs.items(), key=lambda kv: -statistics.median(kv[1])):
         total += statistics.median(values)
         lines.append(f"| `{rule}` | {statistics.median(values):.1f} |")
+        for step in sorted(r for r in rules if r.startswith(f"{rule}: ")):
+            lines.append(
+                f"| `{rule}`, step `{step.split(': ')[1]}` | "
+                f"{statistics.median(rules[step]):.1f} |"
+            )
     lines.append(f"| all | {total:.1f} |")
+    lines.append(
+        f"| CPU of the whole run (Snakemake and every job, user + system) | "
+        f"{statistics.median(rules['cpu']):.1f} |"
+    )
     text = "\n".join(lines) + "\n"
     if args.out is not None:
         args.out.write_text(text, encoding="utf-8")

@@ -35,12 +35,26 @@ def outputs_of(step):
     return out
 
 
+def tables_outputs():
+    """Every file the steps of one worldview's tables write, by the registry's names."""
+    out = {}
+    for step in registry.TABLE_STEPS:
+        for key, path in outputs_of(step).items():
+            if key in out:
+                raise ValueError(f"registry: two outputs of the tables rule are named {key}")
+            out[key] = path
+    out["sums"] = f"results/{{worldview}}/{registry.CHUNK_SUMS.format(chunk=0)}"
+    out["counts"] = f"results/{{worldview}}/{registry.CHUNK_COUNTS.format(chunk=0)}"
+    return out
+
+
 def chunk_files(pattern):
-    """Input function: one file per chunk of a worldview, in chunk order."""
+    """Input function: one file per chunk of a worldview, in chunk order (registry pattern)."""
 
     def files(wildcards):
         return [
-            pattern.format(worldview=wildcards.worldview, chunk=chunk) for chunk in range(CHUNKS)
+            f"results/{wildcards.worldview}/{pattern.format(chunk=chunk)}"
+            for chunk in range(CHUNKS)
         ]
 
     return files
@@ -71,3 +85,26 @@ def comparison_inputs(wildcards):
         for worldview in WORLDVIEWS
         for name in names
     ]
+
+
+# The decision analysis's settings, as `params:` of the rules that run it (`decision`,
+# `tables`) and as the flags their commands are given. Group names and members are validated
+# (configuration.value_problems); every value is quoted.
+DECISION_PARAMS = dict(
+    groups=[f"--group={name}={','.join(m)}" for name, m in DECISION["groups"].items()],
+    evppi_bootstrap=DECISION["evppi_bootstrap"],
+    exact_draws=DECISION["exact_draws"],
+    switching_bins=DECISION["switching_bins"],
+    top_parameters=DECISION["top_parameters"],
+    prim_threshold=DECISION["prim_threshold"],
+    prim_peel_alpha=DECISION["prim_peel_alpha"],
+    rank_shift=DECISION["rank_shift"],
+    regression=["--regression-evppi"] if DECISION["regression_evppi"] else [],
+)
+DECISION_FLAGS = (
+    " {params.groups:q} --evppi-bootstrap {params.evppi_bootstrap:q}"
+    " --exact-draws {params.exact_draws:q} --switching-bins {params.switching_bins:q}"
+    " --top-parameters {params.top_parameters:q} --prim-threshold {params.prim_threshold:q}"
+    " --prim-peel-alpha {params.prim_peel_alpha:q} --rank-shift {params.rank_shift:q}"
+    " {params.regression:q}"
+)

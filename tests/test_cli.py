@@ -240,6 +240,36 @@ def test_pipeline_leaves_no_temporary_files(runs):
     assert not [p for p in folder.iterdir() if p.name.startswith(".") or p.suffix == ".tmp"]
 
 
+def test_tables_in_one_process_gives_the_steps_files_byte_for_byte(runs, tmp_path):
+    """``tables`` (one process) writes what design, chunk, summary, resolution write."""
+    argv = ["tables", "--priors", str(BASELINE), "--samples", str(N_BASE), "--seed", "5"]
+    argv += ["--chunks", "2", "--resamples", "20", "--out-dir", str(tmp_path)]
+    assert main(argv) == 0
+    separate, _ = runs
+    for name, path in separate.items():
+        assert (tmp_path / registry.BY_NAME[name].file).read_bytes() == path.read_bytes(), name
+    for chunk in range(2):
+        assert (tmp_path / registry.CHUNK_SUMS.format(chunk=chunk)).exists()
+    assert not (tmp_path / registry.BY_NAME["value_of_information"].file).exists()
+
+
+def test_tables_gives_each_step_every_argument_of_its_own_command(tmp_path):
+    """A flag added to a step's command must reach it through ``tables`` as well."""
+    from agi_interventions.cli import build_parser
+    from agi_interventions.commands import table_steps
+
+    parser = build_parser()
+    argv = ["tables", "--priors", "p.yaml", "--samples", "64", "--seed", "1", "--chunks", "2"]
+    args = parser.parse_args([*argv, "--resamples", "9", "--decision", "--out-dir", "out"])
+    steps = table_steps(args)
+    order = ["design", "chunk", "chunk", "summary", "decision", "resolution"]
+    assert [name for name, _ in steps] == order
+    subparsers = next(a for a in parser._actions if a.dest == "command").choices
+    for name, given in steps:
+        own = {a.dest for a in subparsers[name]._actions if a.dest != "help"}
+        assert set(vars(given)) == own, name
+
+
 # ----------------------------------------------------------------------------- atomic writes
 
 

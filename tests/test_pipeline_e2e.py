@@ -144,8 +144,8 @@ def test_every_output_is_written_with_its_columns(first_run, worldview):
         assert (folder / "figures" / f"{figure}.png").stat().st_size > 1000
     for log in (folder / "logs").iterdir():
         assert "Traceback" not in log.read_text()
-    for step in ("design", "chunk_0", "summary", "decision", "report"):
-        assert (folder / "benchmarks" / f"{step}.tsv").exists(), step
+    for job in ("tables", "report"):  # one chunk: one job computes the tables
+        assert (folder / "benchmarks" / f"{job}.tsv").exists(), job
     assert len(list((folder / "chunks").glob("sums_*.npz"))) == design["chunks"]
     provenance = json.loads((folder / "provenance.json").read_text())
     assert provenance["seed"] == 7
@@ -241,9 +241,9 @@ def test_same_config_gives_byte_identical_tables(first_run, tmp_path):
     other.write_text(yaml.safe_dump(tiny_config()))
     (tmp_path / "config").mkdir()
     (tmp_path / "config/config.yaml").write_text(yaml.safe_dump(tiny_config(seed=999)))
-    # --configfile replaces the default config (here one with another seed); the decision
-    # rule needs the summary's tables, so it runs design, chunk, summary and decision.
-    result = run_snakemake(tmp_path, "--configfile", str(other), "--until", "decision")
+    # --configfile replaces the default config (here one with another seed); with one chunk,
+    # one job per worldview (`tables`) runs design, chunk, summary, decision and resolution.
+    result = run_snakemake(tmp_path, "--configfile", str(other), "--until", "tables")
     assert result.returncode == 0, result.stderr[-4000:]
     for name in (
         "sobol.csv",
@@ -277,10 +277,14 @@ def test_invalid_prior_stops_before_any_rule(tmp_path):
 
 
 def test_chunking_does_not_change_any_table(first_run, tmp_path):
+    """Four chunks (a job per step and per chunk) give the one-job `tables` run's tables."""
+    assert (first_run / "results/baseline/logs/tables.log").exists()
     (tmp_path / "config").mkdir()
     (tmp_path / "config/config.yaml").write_text(yaml.safe_dump({**tiny_config(), "chunks": 4}))
     result = run_snakemake(tmp_path)
     assert result.returncode == 0, result.stderr[-4000:]
+    assert not (tmp_path / "results/baseline/logs/tables.log").exists()
+    assert (tmp_path / "results/baseline/logs/decision.log").exists()
     for worldview in ("baseline", "consistent"):
         assert len(list((tmp_path / "results" / worldview / "chunks").glob("sums_*.npz"))) == 4
         for table in (first_run / "results" / worldview).glob("*.csv"):

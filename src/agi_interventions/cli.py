@@ -61,6 +61,20 @@ def build_parser() -> argparse.ArgumentParser:
     integer = {"type": int, "required": True}
     optional_integer = {"type": int, "help": "default: the configuration schema's"}
     optional_number = {"type": float, "help": "default: the configuration schema's"}
+    decision_options = (
+        ("--group", {"action": "append", "default": [], "help": "NAME=P1,P2,... (repeat)"}),
+        ("--evppi-bootstrap", optional_integer),
+        ("--exact-draws", optional_integer),
+        ("--switching-bins", optional_integer),
+        ("--top-parameters", optional_integer),
+        ("--prim-threshold", optional_number),
+        ("--prim-peel-alpha", optional_number),
+        ("--rank-shift", optional_integer),
+        (
+            "--regression-evppi",
+            {"action": "store_true", "default": None, "help": "also estimate EVPPI by regression"},
+        ),
+    )
     _add(
         sub,
         "check-priors",
@@ -146,19 +160,24 @@ def build_parser() -> argparse.ArgumentParser:
         ("--sobol", _path("sobol.csv")),
         ("--sobol-asinh", _path("sobol_asinh.csv")),
         SEED,
-        ("--group", {"action": "append", "default": [], "help": "NAME=P1,P2,... (repeat)"}),
-        ("--evppi-bootstrap", optional_integer),
-        ("--exact-draws", optional_integer),
-        ("--switching-bins", optional_integer),
-        ("--top-parameters", optional_integer),
-        ("--prim-threshold", optional_number),
-        ("--prim-peel-alpha", optional_number),
-        ("--rank-shift", optional_integer),
-        (
-            "--regression-evppi",
-            {"action": "store_true", "default": None, "help": "also estimate EVPPI by regression"},
-        ),
+        *decision_options,
         OUT_DIR,
+    )
+    _add(
+        sub,
+        "tables",
+        commands.tables,
+        "Every table of one worldview in one process: design, each chunk, summary, decision "
+        "(with --decision) and resolution, written under --out-dir as those commands write them.",
+        PRIORS,
+        NAME,
+        ("--samples", {**integer, "help": "base sample size N (2^k)"}),
+        SEED,
+        ("--chunks", {**integer, "help": "chunks of the evaluation (run one after another)"}),
+        ("--resamples", {**integer, "help": "bootstrap resamples of the Sobol indices"}),
+        ("--decision", {"action": "store_true", "help": "include the decision analysis"}),
+        *decision_options,
+        ("--out-dir", _path("the worldview's result folder (results/<worldview>)")),
     )
     _add(
         sub,

@@ -514,6 +514,15 @@ OUTPUTS: tuple[Output, ...] = (
 #: Outputs by name.
 BY_NAME: dict[str, Output] = {o.name: o for o in OUTPUTS}
 
+#: Intermediate files of the chunk with index ``chunk`` (inside ``results/<worldview>/``):
+#: its Sobol sums and its diagnostic counts.
+CHUNK_SUMS = "chunks/sums_{chunk}.npz"
+CHUNK_COUNTS = "chunks/counts_{chunk}.json"
+
+#: The steps the ``tables`` rule runs in one process when the evaluation is a single chunk,
+#: in order (``decision`` only with the decision analysis).
+TABLE_STEPS = ("design", "chunk", "summary", "decision", "resolution")
+
 #: Folder of the comparison of worldviews, inside ``results/``. Not a valid worldview name
 #: would make it clash: the configuration refuses a worldview called ``comparison``.
 COMPARISON_FOLDER = "comparison"
