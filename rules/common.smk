@@ -1,5 +1,7 @@
 # Helper functions shared by the rules: outputs and inputs derived from the package registry.
 
+import functools
+
 from agi_interventions.documents import content_fingerprint, read_yaml
 
 # `report` opens a directive when it starts a line; the flag function is used under this name.
@@ -60,9 +62,15 @@ def chunk_files(pattern):
     return files
 
 
+@functools.cache
+def file_fingerprint(path):
+    """What a prior file says, notes and description left out (a hash; read once per run)."""
+    return content_fingerprint(read_yaml(path, "prior file"))
+
+
 def priors_fingerprint(wildcards):
     """What a worldview's prior file says, notes and description left out (a hash)."""
-    return content_fingerprint(read_yaml(priors_of(wildcards), "prior file"))
+    return file_fingerprint(priors_of(wildcards))
 
 
 def report_inputs(wildcards):

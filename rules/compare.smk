@@ -17,10 +17,7 @@ rule compare:
             for name, path in config["worldviews"].items()
             for item in ("--worldview", name, path, f"results/{name}")
         ],
-        fingerprints=[
-            content_fingerprint(read_yaml(path, "prior file"))
-            for path in config["worldviews"].values()
-        ],
+        fingerprints=[file_fingerprint(path) for path in config["worldviews"].values()],
         credences=[f"--credence={name}={value!r}" for name, value in config["credences"].items()],
         reference=config["comparison_reference"],
         seed=config["seed"],

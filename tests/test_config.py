@@ -280,3 +280,12 @@ def test_config_errors_name_the_file(tmp_path):
     output = result.stdout + result.stderr
     assert result.returncode != 0
     assert str(bad) in output and "samples" in output
+
+
+def test_the_schema_is_parsed_once_and_as_pyyaml_reads_it():
+    from agi_interventions.configuration import SCHEMA, load_schema
+
+    first = load_schema()
+    assert first == yaml.safe_load(SCHEMA.read_text(encoding="utf-8"))
+    first["properties"].clear()  # a copy: callers cannot change what the next one reads
+    assert load_schema()["properties"]

@@ -221,6 +221,52 @@ def test_marginal_value_figure_requires_columns(values):
         marginal_value_distributions(values.drop(columns="a_CnotV"))
 
 
+def _inside_and_apart(fig: Figure) -> None:
+    """Every artist inside the canvas; no panel's labels on another panel."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas_agg = FigureCanvasAgg(fig)
+    canvas_agg.draw()
+    renderer = canvas_agg.get_renderer()
+    canvas = fig.bbox
+    whole = fig.get_tightbbox(renderer).transformed(fig.dpi_scale_trans)  # pixels
+    assert whole.x0 >= -1 and whole.y0 >= -1, whole
+    assert whole.x1 <= canvas.width + 1 and whole.y1 <= canvas.height + 1, whole
+    boxes = [ax.get_tightbbox(renderer) for ax in fig.axes if ax.get_visible()]
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            overlap_x = min(a.x1, b.x1) - max(a.x0, b.x0)
+            overlap_y = min(a.y1, b.y1) - max(a.y0, b.y0)
+            assert overlap_x <= 1 or overlap_y <= 1, (a, b)
+
+
+def test_fixed_margin_figures_keep_their_labels_inside_and_apart(values, worldview):
+    """The figures drawn without a layout engine: nothing cut off, no labels overlapping."""
+    from agi_interventions.report.decision_figures import switching_curves
+    from agi_interventions.report.figures import prior_marginals
+
+    _inside_and_apart(marginal_value_distributions(values))
+    _inside_and_apart(prior_marginals(worldview.priors))
+    rows = []
+    for k, name in enumerate(["dpCV_daCV", "k_C", "F_V", "db_dFV"]):
+        for q in np.linspace(0.02, 0.98, 20):
+            for j, intervention in enumerate(INTERVENTIONS):
+                mean = -0.0153 * (j + 1) * q if k % 2 else 12345.0 * q
+                rows.append((name, q, -0.258 + q * 10 ** (k - 3), intervention, mean, 1e-3))
+    columns = ["parameter", "quantile_mid", "x_mid", "intervention", "mean", "half_width"]
+    curves = pd.DataFrame(rows, columns=columns)
+    switching = pd.DataFrame(
+        {
+            "parameter": ["dpCV_daCV", "db_dFV"],
+            "switch_value": [0.0739, 0.812],
+            "switch_quantile": [0.9, 0.97],
+            "from": ["a_V", "a_V"],
+            "to": ["a_CV", "a_CV"],
+        }
+    )
+    _inside_and_apart(switching_curves(curves, switching))
+
+
 def test_figure_png_is_png():
     assert figure_png(p_best_bars(make_ranking())).startswith(b"\x89PNG\r\n\x1a\n")
 

@@ -11,10 +11,12 @@ layout of each figure:
 * text helpers: wrapping long labels, printing the value of a bar cut at the axis edge;
 * the mean panel: each row's mean with its 95% Monte Carlo interval, values printed;
 * the interval panel: 5-95% and 25-75% ranges, median and mean per row on a symmetric-log
-  axis.
+  axis;
+* a grid of equal panels with margins in inches (:func:`fixed_grid`), for small multiples
+  whose decorations are the same in every panel.
 
-Everything works on :class:`matplotlib.axes.Axes` given by the caller; nothing here creates
-a figure.
+Everything works on the :class:`matplotlib.figure.Figure` or
+:class:`matplotlib.axes.Axes` given by the caller; nothing here creates a figure.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.scale import SymmetricalLogTransform
 from matplotlib.ticker import MaxNLocator
@@ -324,3 +327,67 @@ def interval_plot(
         frameon=False,
     )
     return threshold
+
+
+def fixed_grid(
+    fig: Figure,
+    rows: int,
+    columns: int,
+    *,
+    top: float,
+    bottom: float,
+    left: float,
+    right: float,
+    row_gap: float = 0.0,
+    column_gap: float = 0.0,
+    sharex: bool = False,
+) -> np.ndarray:
+    """Add a grid of equal axes whose margins and gaps are given in inches.
+
+    Constrained layout measures every tick label two times over before the figure is drawn
+    (most of a small-multiples figure's drawing time); where every panel has the same
+    decorations (a title above, one row of tick labels below), fixed margins do the same
+    job.
+
+    Parameters
+    ----------
+    fig
+        A figure without a layout engine.
+    rows, columns
+        The grid's shape.
+    top, bottom, left, right
+        Margins around the grid (inches).
+    row_gap, column_gap
+        Space between rows and between columns (inches).
+    sharex
+        Whether the panels share their x axis.
+
+    Returns
+    -------
+    numpy.ndarray
+        The axes, shape ``(rows, columns)``.
+
+    Raises
+    ------
+    ValueError
+        If the margins and gaps leave no room for the panels.
+    """
+    width, height = fig.get_size_inches()
+    panel_width = (width - left - right - column_gap * (columns - 1)) / columns
+    panel_height = (height - top - bottom - row_gap * (rows - 1)) / rows
+    if panel_width <= 0 or panel_height <= 0:
+        raise ValueError(f"a {rows} x {columns} grid leaves no room in {width} x {height} in")
+    return fig.subplots(
+        rows,
+        columns,
+        squeeze=False,
+        sharex=sharex,
+        gridspec_kw={
+            "left": left / width,
+            "right": 1 - right / width,
+            "top": 1 - top / height,
+            "bottom": bottom / height,
+            "wspace": column_gap / panel_width,
+            "hspace": row_gap / panel_height,
+        },
+    )

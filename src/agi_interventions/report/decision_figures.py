@@ -7,6 +7,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from agi_interventions.parameters import INTERVENTIONS, display
+from agi_interventions.report.axes import fixed_grid
 from agi_interventions.report.formatting import fmt_num
 from agi_interventions.report.theme import INTERVENTION_COLORS, apply_theme
 
@@ -102,8 +103,10 @@ def switching_curves(curves: pd.DataFrame, switching: pd.DataFrame) -> Figure:
     n = max(len(parameters), 1)
     cols = min(n, 2)
     rows = int(np.ceil(n / cols))
-    fig = Figure(figsize=(5.4 * cols, 3.4 * rows), layout="constrained")
-    axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False)).ravel()
+    fig = Figure(figsize=(5.4 * cols, 3.4 * rows))
+    # equal panels (title and exponent above, two-line ticks and a label below): fixed margins
+    margins = {"top": 0.4, "bottom": 0.75, "left": 1.0, "right": 0.3}
+    axes = fixed_grid(fig, rows, cols, **margins, row_gap=1.15, column_gap=1.15).ravel()
     for ax, name in zip(axes, parameters, strict=False):
         block = curves.loc[curves["parameter"] == name]
         for intervention in INTERVENTIONS:

@@ -30,6 +30,7 @@ from agi_interventions.parameters import (
 from agi_interventions.report.axes import (
     LINSCALE,
     finite,
+    fixed_grid,
     interval_plot,
     label_clipped,
     mean_interval_plot,
@@ -84,8 +85,10 @@ def marginal_value_distributions(
     series = {k: finite(values[k]) for k in keys}
     threshold = symlog_threshold(series.values(), quantile)
     edges = symlog_edges(list(series.values()), threshold, bins)
-    fig = Figure(figsize=(8.0, 1.9 * len(keys) + 1.0), layout="constrained")
-    axes = fig.subplots(len(keys), 1, sharex=True, squeeze=False)[:, 0]
+    fig = Figure(figsize=(8.0, 1.9 * len(keys) + 1.0))
+    # equal panels, a title above each, percentages left, one axis below: fixed margins
+    margins = {"top": 0.3, "bottom": 0.8, "left": 0.85, "right": 0.3}
+    axes = fixed_grid(fig, len(keys), 1, **margins, row_gap=0.35, sharex=True)[:, 0]
     for ax, key in zip(axes, keys, strict=True):
         x = series[key]
         n_bad = len(values) - x.size
@@ -376,8 +379,10 @@ def prior_marginals(priors: dict, *, columns: int = 4) -> Figure:
     apply_theme()
     names = [n for n, p in priors.items() if not p.is_fixed]
     rows = max(1, math.ceil(len(names) / columns))
-    fig = Figure(figsize=(2.6 * columns, 1.6 * rows + 0.3), layout="constrained")
-    grid = fig.subplots(rows, columns, squeeze=False).ravel()
+    fig = Figure(figsize=(2.6 * columns, 1.6 * rows + 0.3))
+    # every panel has a title above and one row of tick labels below: fixed margins
+    margins = {"top": 0.55, "bottom": 0.3, "left": 0.15, "right": 0.15}
+    grid = fixed_grid(fig, rows, columns, **margins, row_gap=0.55, column_gap=0.3).ravel()
     for ax in grid[len(names) :]:
         fig.delaxes(ax)
     for ax, name in zip(grid, names, strict=False):
