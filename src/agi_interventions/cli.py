@@ -47,6 +47,7 @@ NAME = ("--name", {"help": "worldview name (default: the file stem)"})
 DESIGN = ("--design", _path("design.json"))
 DRAWS = ("--draws", _path("draws.parquet"))
 SEED = ("--seed", {"type": int, "required": True, "help": "the configuration seed"})
+SAMPLES = ("--samples", {"type": int, "required": True, "help": "base sample size N (2^k)"})
 OUT_DIR = ("--out-dir", _path("folder of the output tables"))
 
 
@@ -89,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
         "Draw the design's independent draws and evaluate them.",
         PRIORS,
         NAME,
-        ("--samples", {**integer, "help": "base sample size N (2^k)"}),
+        SAMPLES,
         SEED,
         ("--chunks", {**integer, "help": "chunks of the evaluation"}),
         ("--draws", _path("output: draws.parquet")),
@@ -171,7 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
         "(with --decision) and resolution, written under --out-dir as those commands write them.",
         PRIORS,
         NAME,
-        ("--samples", {**integer, "help": "base sample size N (2^k)"}),
+        SAMPLES,
         SEED,
         ("--chunks", {**integer, "help": "chunks of the evaluation (run one after another)"}),
         ("--resamples", {**integer, "help": "bootstrap resamples of the Sobol indices"}),
