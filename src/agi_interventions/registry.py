@@ -37,7 +37,8 @@ class Output:
     file
         Path inside ``results/<worldview>/``.
     step
-        The rule (and :mod:`agi_interventions.steps` function) that writes it.
+        The step (and :mod:`agi_interventions.steps` function) that writes it: its own rule
+        with several chunks; with one chunk the ``tables`` rule runs it (:data:`TABLE_STEPS`).
     kind
         ``core`` (always written) or ``decision`` (only with ``decision_analysis: true``).
     content
