@@ -357,6 +357,35 @@ def test_batched_inputs_give_the_values_of_one_call_per_node():
     assert a.value > 0 and (a.value, a.se) == (b.value, b.se)
 
 
+def test_groups_without_the_games_inputs_reuse_the_pools_game_to_the_bit(monkeypatch):
+    # A group with no input of the game takes all of them from the pool's inner rows, so the
+    # game derived for the pool holds for the new rows: the estimate is the one that solves
+    # the game again, to the bit, and no game is solved for such a group.
+    import agi_interventions.structure as structure
+
+    worldview = load_worldview(ROOT / "config" / "priors" / "bargaining.yaml")
+    reusing = problem_from_worldview(worldview, worldview.complete)
+    solving = dataclasses.replace(reusing, capture=None, reuse=None)
+    settings = NestedSettings(pool=1 << 12, replicates=4, inner=1 << 8, max_level=10)
+    pool = draw_pool(reusing, settings, seed=5)
+    assert set(pool.derived) == {f"bargaining:{k}" for k in ("U_B", "U_notB", "dUB_dFV")} | {
+        "bargaining:dUnotB_dFV"
+    }
+    assert draw_pool(solving, settings, seed=5).derived == {}
+    members = ["dpV_daV", "dpCV_daCV", "dpCnotV_daCnotV"]
+    expected = evppi_group(solving, members, seed=5, settings=settings, pool=pool)
+    solved = []
+    original = structure._solve_game
+    monkeypatch.setattr(structure, "_solve_game", lambda p, s: solved.append(1) or original(p, s))
+    structure._GAME_CACHE.clear()
+    got = evppi_group(reusing, members, seed=5, settings=settings, pool=pool)
+    assert got.value > 0 and (got.value, got.se) == (expected.value, expected.se)
+    assert solved == []
+    # a group with an input of the game solves it for its new rows
+    evppi_group(reusing, ["F_V", "F_CV"], seed=5, settings=settings, pool=pool)
+    assert solved
+
+
 # --------------------------------------------------------------------------- the tail flag
 #
 # Two options: 0, and V = exp(s (X + Y)) - 2 E[exp(s (X + Y))] with X, Y standard normal and

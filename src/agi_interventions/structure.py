@@ -612,6 +612,19 @@ class Structure:
         return frozenset(names)
 
     @property
+    def derivations_reusable(self) -> bool:
+        """Whether a costly variant's derivation depends on :attr:`costly_inputs` alone.
+
+        False when it reads a parameter that another variant derives (then other inputs
+        enter it too), or when there is no costly variant.
+        """
+        costly = [v for v in self.variants if v.relative_cost > 1.0]
+        derived_elsewhere = {
+            name for v in self.variants if v.relative_cost <= 1.0 for name in v.replaces
+        }
+        return bool(costly) and not any(set(v.reads) & derived_elsewhere for v in costly)
+
+    @property
     def consistent_by_construction(self) -> bool:
         """Whether every draw describes a possible population (rest of world always)."""
         return any(VARIANTS[name].consistent_by_construction for name in self.always)
@@ -685,13 +698,26 @@ class Structure:
 
     # ------------------------------------------------------------------ evaluation
 
-    def complete(self, columns: Columns) -> dict[str, np.ndarray]:
+    def complete(
+        self,
+        columns: Columns,
+        *,
+        given: Mapping[str, Mapping[str, np.ndarray]] | None = None,
+        capture: dict[str, dict[str, np.ndarray]] | None = None,
+    ) -> dict[str, np.ndarray]:
         """Turn sampled inputs into every canonical parameter (the inputs are kept too).
 
         Parameters
         ----------
         columns
             Every input of the worldview (arrays of one length, or scalars).
+        given
+            Variant name to what its derivation returned for these rows (from ``capture``
+            of an earlier call on rows with the same :attr:`costly_inputs`): used instead
+            of deriving again. Only for :attr:`derivations_reusable` structures.
+        capture
+            Filled with what each variant above the closed form's cost derived (variant
+            name to columns, before a switch applies).
 
         Returns
         -------
@@ -702,7 +728,12 @@ class Structure:
         """
         out = dict(columns)
         for variant in self.variants:
-            derived = variant.derive(out, self.settings.get(variant.name, {}))
+            if given is not None and variant.name in given:
+                derived = dict(given[variant.name])
+            else:
+                derived = variant.derive(out, self.settings.get(variant.name, {}))
+            if capture is not None and variant.relative_cost > 1.0:
+                capture[variant.name] = dict(derived)
             if variant.name in self.switches:
                 on = np.asarray(out[variant.name]) == 1.0
                 derived = {k: np.where(on, v, out[k]) for k, v in derived.items()}

@@ -114,6 +114,10 @@ MIN_LEVEL_TAIL_DRAWS = 1000
 SampleFn = Callable[[Sequence[str], int, np.random.Generator], Mapping[str, np.ndarray]]
 PpfFn = Callable[[str, np.ndarray], np.ndarray]
 ValuesFn = Callable[[Mapping[str, np.ndarray]], np.ndarray]
+#: ``capture(inputs)``: the option values and the costly derived columns of these rows.
+CaptureFn = Callable[[Mapping[str, np.ndarray]], tuple[np.ndarray, Mapping[str, np.ndarray]]]
+#: ``reuse(inputs, derived)``: the option values, the costly derivation taken from ``derived``.
+ReuseFn = Callable[[Mapping[str, np.ndarray], Mapping[str, np.ndarray]], np.ndarray]
 
 # Gauss–Kronrod 7/15 on [-1, 1]: Kronrod nodes (the Gauss nodes are the odd-indexed ones).
 _XGK = np.array(
@@ -187,6 +191,12 @@ class NestedProblem:
         inputs repeated) is cheaper than a call per value: those read by a costly step that
         remembers its last results (the derived game). For the others, a call per value
         lets that step reuse its result, since its own inputs do not change.
+    capture, reuse
+        Optional, together: ``capture`` evaluates rows and also returns what the costly
+        step derived for them (columns of one length); ``reuse`` evaluates rows given those
+        columns instead of deriving again. Valid for rows whose :attr:`batched` inputs are
+        those of the captured rows: a group without any of them takes them, with the
+        derived columns, from the pool's inner rows.
     """
 
     names: tuple[str, ...]
@@ -196,6 +206,8 @@ class NestedProblem:
     atoms: Mapping[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     options: tuple[str, ...] = ()
     batched: frozenset[str] = frozenset()
+    capture: CaptureFn | None = None
+    reuse: ReuseFn | None = None
 
     def __post_init__(self) -> None:
         names = tuple(str(n) for n in self.names)
@@ -220,6 +232,8 @@ class NestedProblem:
             support.setflags(write=False)
             probabilities.setflags(write=False)
             atoms[name] = (support, probabilities)
+        if (self.capture is None) != (self.reuse is None):
+            raise ValueError("NestedProblem: give capture and reuse together, or neither")
         object.__setattr__(self, "names", names)
         object.__setattr__(self, "atoms", MappingProxyType(atoms))
         object.__setattr__(self, "options", tuple(str(o) for o in self.options))
@@ -230,8 +244,29 @@ class NestedProblem:
 
     def evaluate(self, inputs: Mapping[str, np.ndarray]) -> np.ndarray:
         """Call :attr:`values` and check the result: ``(n, K)`` finite float64."""
+        return self._checked(self.values(inputs), len(next(iter(inputs.values()))))
+
+    def evaluate_capturing(
+        self, inputs: Mapping[str, np.ndarray]
+    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Like :meth:`evaluate`, also returning the derived columns (:attr:`capture`)."""
+        if self.capture is None:
+            raise ValueError("NestedProblem: no capture function")
+        values, derived = self.capture(inputs)
         n = len(next(iter(inputs.values())))
-        out = np.asarray(self.values(inputs), dtype=np.float64)
+        return self._checked(values, n), {k: np.asarray(v, np.float64) for k, v in derived.items()}
+
+    def evaluate_reusing(
+        self, inputs: Mapping[str, np.ndarray], derived: Mapping[str, np.ndarray]
+    ) -> np.ndarray:
+        """Like :meth:`evaluate`, the costly step's columns given (:attr:`reuse`)."""
+        if self.reuse is None:
+            raise ValueError("NestedProblem: no reuse function")
+        return self._checked(self.reuse(inputs, derived), len(next(iter(inputs.values()))))
+
+    @staticmethod
+    def _checked(values: np.ndarray, n: int) -> np.ndarray:
+        out = np.asarray(values, dtype=np.float64)
         if out.ndim != 2 or out.shape[0] != n:
             raise ValueError(f"values returned shape {out.shape}; expected ({n}, K)")
         if not np.all(np.isfinite(out)):
@@ -295,7 +330,29 @@ def problem_from_worldview(
 
     structure = getattr(worldview, "structure", None)
     batched = structure.costly_inputs & set(names) if structure is not None else frozenset()
-    return NestedProblem(names, sample, ppf, values, atoms, options, batched)
+    own = getattr(worldview, "complete", None)
+    if structure is None or not structure.derivations_reusable or complete != own:
+        return NestedProblem(names, sample, ppf, values, atoms, options, batched)
+
+    def columns_of(inputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        n = len(next(iter(inputs.values())))
+        return {**inputs, **{name: np.full(n, value) for name, value in fixed.items()}}
+
+    def capture(inputs: Mapping[str, np.ndarray]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        derived: dict[str, dict[str, np.ndarray]] = {}
+        out = marginal_values(structure.complete(columns_of(inputs), capture=derived))
+        flat = {f"{v}:{k}": column for v, cols in derived.items() for k, column in cols.items()}
+        return np.column_stack([out[o] for o in options]), flat
+
+    def reuse(inputs: Mapping[str, np.ndarray], derived: Mapping[str, np.ndarray]) -> np.ndarray:
+        given: dict[str, dict[str, np.ndarray]] = {}
+        for key, column in derived.items():
+            variant, _, name = key.partition(":")
+            given.setdefault(variant, {})[name] = column
+        out = marginal_values(structure.complete(columns_of(inputs), given=given))
+        return np.column_stack([out[o] for o in options])
+
+    return NestedProblem(names, sample, ppf, values, atoms, options, batched, capture, reuse)
 
 
 # --------------------------------------------------------------------------- settings, results
@@ -528,11 +585,15 @@ class Pool:
         ``(R, n, K)`` option values.
     best
         Index of the option with the highest mean over the whole pool.
+    derived
+        What the problem's costly step derived for each draw (name to ``(R, n)``), where
+        the problem can reuse it (:attr:`NestedProblem.capture`); else empty.
     """
 
     inputs: Mapping[str, np.ndarray]
     option_values: np.ndarray
     best: int
+    derived: Mapping[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def replicates(self) -> int:
@@ -574,6 +635,7 @@ def draw_pool(problem: NestedProblem, settings: NestedSettings, seed: int) -> Po
     replicates, rows = settings.replicates, settings.pool // settings.replicates
     blocks: dict[str, list[np.ndarray]] = {name: [] for name in problem.names}
     values = []
+    derived: dict[str, list[np.ndarray]] = {}
     for r in range(replicates):
         rng = np.random.default_rng(np.random.SeedSequence([seed, 0, r]))
         drawn = problem.sample(problem.names, rows, rng)
@@ -582,20 +644,35 @@ def draw_pool(problem: NestedProblem, settings: NestedSettings, seed: int) -> Po
             if column.shape != (rows,):
                 raise ValueError(f"sample returned shape {column.shape} for {name}; ({rows},)")
             blocks[name].append(column)
-        values.append(_evaluate_chunked(problem, {n: blocks[n][-1] for n in problem.names}))
+        block_values, block_derived = _evaluate_chunked(
+            problem, {n: blocks[n][-1] for n in problem.names}
+        )
+        values.append(block_values)
+        for name, column in block_derived.items():
+            derived.setdefault(name, []).append(column)
     inputs = {name: np.stack(blocks[name]) for name in problem.names}
     stacked = np.stack(values)
     best = int(np.argmax(stacked.reshape(-1, stacked.shape[-1]).mean(axis=0)))
-    return Pool(MappingProxyType(inputs), stacked, best)
+    kept = {name: np.stack(columns) for name, columns in derived.items()}
+    return Pool(MappingProxyType(inputs), stacked, best, MappingProxyType(kept))
 
 
-def _evaluate_chunked(problem: NestedProblem, inputs: Mapping[str, np.ndarray]) -> np.ndarray:
+def _evaluate_chunked(
+    problem: NestedProblem, inputs: Mapping[str, np.ndarray]
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Option values of many rows, a chunk at a time, and what the costly step derived."""
     n = len(next(iter(inputs.values())))
-    parts = [
-        problem.evaluate({k: v[start : start + CHUNK_ROWS] for k, v in inputs.items()})
-        for start in range(0, n, CHUNK_ROWS)
-    ]
-    return np.concatenate(parts)
+    parts, derived = [], {}
+    for start in range(0, n, CHUNK_ROWS):
+        chunk = {k: v[start : start + CHUNK_ROWS] for k, v in inputs.items()}
+        if problem.capture is None:
+            parts.append(problem.evaluate(chunk))
+            continue
+        values, columns = problem.evaluate_capturing(chunk)
+        parts.append(values)
+        for name, column in columns.items():
+            derived.setdefault(name, []).append(column)
+    return np.concatenate(parts), {k: np.concatenate(v) for k, v in derived.items()}
 
 
 # --------------------------------------------------------------------------- EVPI
@@ -1023,6 +1100,13 @@ class _Levels:
         self.members = list(members)
         self.others = [n for n in problem.names if n not in set(members)]
         self.cost = 0
+        # a group without any input of the costly step takes every one of them from the
+        # inner rows, so what the step derived for those pool rows holds for the new rows
+        self.reuse = (
+            problem.reuse is not None
+            and bool(pool.derived)
+            and problem.batched.isdisjoint(members)
+        )
 
     def sample(self, level: int, n: int, rng: np.random.Generator) -> np.ndarray:
         """``n`` draws of ``Z_l`` in each replicate pool: shape ``(R, n)``.
@@ -1059,7 +1143,14 @@ class _Levels:
             inputs[name] = np.concatenate(
                 [self.pool.inputs[name][r][inner] for r, (_, inner) in enumerate(picks)]
             )
-        f = self.problem.evaluate(inputs)
+        if self.reuse:
+            derived = {
+                name: np.concatenate([column[r][inner] for r, (_, inner) in enumerate(picks)])
+                for name, column in self.pool.derived.items()
+            }
+            f = self.problem.evaluate_reusing(inputs, derived)
+        else:
+            f = self.problem.evaluate(inputs)
         self.cost += replicates * n * m
         return np.vstack(
             [self._differences(f[r * n * m : (r + 1) * n * m], m, n) for r in range(replicates)]
