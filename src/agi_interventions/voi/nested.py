@@ -320,12 +320,12 @@ def problem_from_worldview(
     def ppf(name: str, u: np.ndarray) -> np.ndarray:
         return np.asarray(priors[name].ppf(u), dtype=np.float64)
 
-    def values(inputs: Mapping[str, np.ndarray]) -> np.ndarray:
+    def columns_of(inputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         n = len(next(iter(inputs.values())))
-        columns = dict(inputs)
-        for name, value in fixed.items():
-            columns[name] = np.full(n, value)
-        out = marginal_values(complete(columns))
+        return {**inputs, **{name: np.full(n, value) for name, value in fixed.items()}}
+
+    def values(inputs: Mapping[str, np.ndarray]) -> np.ndarray:
+        out = marginal_values(complete(columns_of(inputs)))
         return np.column_stack([out[o] for o in options])
 
     structure = getattr(worldview, "structure", None)
@@ -333,10 +333,6 @@ def problem_from_worldview(
     own = getattr(worldview, "complete", None)
     if structure is None or not structure.derivations_reusable or complete != own:
         return NestedProblem(names, sample, ppf, values, atoms, options, batched)
-
-    def columns_of(inputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-        n = len(next(iter(inputs.values())))
-        return {**inputs, **{name: np.full(n, value) for name, value in fixed.items()}}
 
     def capture(inputs: Mapping[str, np.ndarray]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         derived: dict[str, dict[str, np.ndarray]] = {}
