@@ -438,6 +438,60 @@ def test_heavy_tailed_estimates_are_flagged():
         assert estimate.flag and estimate.details["khat"] >= KHAT_CAP, estimate
 
 
+#: A share in (0, 1) times a factor with a heavy tail (lognormal, sigma 3), against 0.
+HEAVY_SIGMA, HEAVY_STRIKE = 3.0, 0.6
+
+
+def _share_times_heavy_factor() -> tuple[NestedProblem, float]:
+    """``V1 = Y exp(3 X) + 0.1 W - c`` against ``V0 = 0``; the EVPPI of ``{Y, W}`` in closed form.
+
+    Given ``Y`` (uniform) and ``W``, ``E[V1] = Y m + 0.1 W - c`` with ``m = E exp(3 X)``, so the
+    EVPPI of the group is ``E max(Y m + 0.1 W - c, 0) - max(m / 2 - c, 0)``; with ``c = 0.6 m``
+    and ``W`` standard normal this is a one-dimensional integral over ``W``.
+    """
+    m = math.exp(HEAVY_SIGMA**2 / 2.0)
+    c = HEAVY_STRIKE * m
+
+    def sample(names: Sequence[str], n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+        return {k: rng.random(n) if k == "Y" else rng.standard_normal(n) for k in names}
+
+    def ppf(name: str, u: np.ndarray) -> np.ndarray:
+        return u if name == "Y" else stats.norm.ppf(u)
+
+    def values(x: Mapping[str, np.ndarray]) -> np.ndarray:
+        v = x["Y"] * np.exp(HEAVY_SIGMA * x["X"]) + 0.1 * x["W"] - c
+        return np.column_stack([np.zeros_like(v), v])
+
+    # E max(Y m - s, 0) for Y uniform: (m - s)^2 / (2 m) for 0 <= s <= m, with s = c - 0.1 W
+    w, weight = np.polynomial.hermite_e.hermegauss(80)
+    s = np.clip(c - 0.1 * w, 0.0, m)
+    inner = (m - s) ** 2 / (2.0 * m) + np.where(c - 0.1 * w < 0.0, 0.1 * w - c, 0.0)
+    truth = float(weight @ inner / math.sqrt(2.0 * math.pi)) - max(m / 2.0 - c, 0.0)
+    return NestedProblem(("X", "Y", "W"), sample, ppf, values), truth
+
+
+@pytest.mark.parametrize("seed", [2, 4])
+def test_groups_get_bounds_where_the_pools_gains_have_too_heavy_a_tail(seed):
+    problem, truth = _share_times_heavy_factor()
+    pool = draw_pool(problem, SMALL, seed=seed)
+    singles = {n: evppi_parameter(problem, n, settings=SMALL, pool=pool) for n in ("Y", "W")}
+    group = evppi_group(problem, ["Y", "W"], seed=seed, settings=SMALL, pool=pool, singles=singles)
+    details = group.details
+    assert details["bounded"] == 1.0 and details["khat"] >= 0.7
+    assert "bounds" in group.flag and "per-draw gains" in group.flag
+    # the multilevel interval misses the truth: the levels have not met the tail yet
+    q = stats.t.ppf(0.975, SMALL.replicates - 1)
+    multilevel_low = details["raw"] - q * math.hypot(details["replicate_se"], details["remainder"])
+    assert multilevel_low > truth
+    # the bounds hold it: below, the members' single-input lower ends; above, the levels as drawn
+    assert group.ci_low == max(0.0, *(e.ci_low for e in singles.values()))
+    assert group.ci_low <= truth <= group.ci_high
+    assert group.ci_low <= group.value <= group.ci_high
+    # without the singles, the group computes them itself, to the same bounds
+    alone = evppi_group(problem, ["Y", "W"], seed=seed, settings=SMALL, pool=pool)
+    assert (alone.ci_low, alone.ci_high, alone.value) == (group.ci_low, group.ci_high, group.value)
+
+
 def test_light_tailed_estimates_are_not_flagged():
     problem = _toy_problem()
     groups = {"xz": ["X", "Z"], "xy": ["X", "Y"]}
@@ -450,6 +504,7 @@ def test_light_tailed_estimates_are_not_flagged():
     assert x.flag == "" and x.details["khat"] < 0.5
     group = evppi_group(problem, ["X", "Z"], seed=4, settings=SMALL, pool=pool)
     assert group.flag == "" and group.details["khat"] == base.details["khat"]
+    assert group.details["bounded"] == 0.0
     # a level with fewer than MIN_LEVEL_TAIL_DRAWS non-zero differences is not judged; a
     # tighter target draws enough on the first levels, whose tails are light too
     assert math.isnan(group.details["khat_levels"])

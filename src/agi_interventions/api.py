@@ -392,11 +392,14 @@ def evppi(
     settings = budget_settings(view.structure.relative_cost)
     pool = draw_pool(problem, settings, seed)
     estimates = [("EVPI", "evpi", evpi_from_pool(pool))]
+    made = {}
     for name, parameter in singles.items():
-        estimate = evppi_parameter(problem, parameter, settings=settings, pool=pool)
-        estimates.append((name, "parameter", estimate))
+        made[parameter] = evppi_parameter(problem, parameter, settings=settings, pool=pool)
+        estimates.append((name, "parameter", made[parameter]))
     for name, members in groups.items():
-        estimate = evppi_group(problem, members, seed=seed, settings=settings, pool=pool)
+        estimate = evppi_group(
+            problem, members, seed=seed, settings=settings, pool=pool, singles=made
+        )
         estimates.append((name, "group", estimate))
     return pd.DataFrame(
         [(n, k, e.value, e.se, e.ci_low, e.ci_high, "nested") for n, k, e in estimates],

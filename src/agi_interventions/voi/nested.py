@@ -1185,6 +1185,7 @@ def evppi_group(
     seed: int,
     settings: NestedSettings | None = None,
     pool: Pool | None = None,
+    singles: Mapping[str, NestedEstimate] | None = None,
 ) -> NestedEstimate:
     """EVPPI of a group of inputs by antithetic multilevel nested Monte Carlo.
 
@@ -1200,6 +1201,10 @@ def evppi_group(
         Target error, levels and cost cap (default :class:`NestedSettings`).
     pool
         The pool (level 0, EVPI, and the source of every inner and outer draw).
+    singles
+        Single-input estimates already made with this pool (:func:`evppi_parameter`), by
+        input name; only read for :ref:`bounds <group-bounds>`, which compute any member
+        missing here.
 
     Returns
     -------
@@ -1211,6 +1216,21 @@ def evppi_group(
         and the largest ``khat_levels`` of the levels with at least
         :data:`MIN_LEVEL_TAIL_DRAWS` non-zero differences (NaN if none). Flagged where the
         gains' tail or any such level's is too heavy for its mean (:func:`_tail_check`).
+
+    Notes
+    -----
+    .. _group-bounds:
+
+    Every level shares level 0, the pool's per-draw gains. Where their right tail is too
+    heavy for their mean (the EVPI row is flagged), the replicate spread misses the tail and
+    the extrapolated remainder is fitted to levels that have not yet met it, so the
+    multilevel interval is not reported. The interval becomes two bounds that need neither:
+    below, the largest lower end of the members' single-input intervals (EVPPI does not
+    shrink when inputs join a group) and 0; above, the upper end of the estimate truncated
+    at the top level without extrapolation (with ``2^L`` inner draws the nested estimate is
+    biased up: ``E max`` of a mean of ``2m`` draws is at most that of ``m``). The value is
+    the multilevel estimate clipped to the bounds, ``se`` half the interval's width over
+    the t quantile, and ``details["bounded"]`` is 1.
     """
     settings = settings or NestedSettings()
     unknown = [m for m in members if m not in problem.names]
@@ -1246,12 +1266,50 @@ def evppi_group(
     se = math.hypot(replicate_se, result.remainder)
     quantile = float(stats.t.ppf(0.975, replicates - 1))
     flag = "; ".join(f for f in (base.flag, result.flag) if f)
+    if base.flag:
+        known = dict(singles or {})
+        extra = 0  # evaluations of the single-input estimates made here
+        for name in members:
+            if name not in known:
+                known[name] = evppi_parameter(problem, name, settings=settings, pool=pool)
+                extra += known[name].cost - pool.size
+        truncated = evpi_r - result.truncated
+        low = max(0.0, *(known[name].ci_low for name in members))
+        high = float(truncated.mean() + quantile * truncated.std(ddof=1) / math.sqrt(replicates))
+        high = max(high, low)
+        logger.info(
+            "EVPPI of %s: bounds [%.3g, %.3g] instead of the multilevel interval",
+            ", ".join(members),
+            low,
+            high,
+        )
+        return NestedEstimate(
+            value=min(max(raw, low), high),
+            se=max(se, (high - low) / (2.0 * quantile)),
+            ci_low=low,
+            ci_high=high,
+            cost=pool.size + levels.cost + extra,
+            details=MappingProxyType(
+                {
+                    "raw": raw,
+                    "bounded": 1.0,
+                    "khat": base.details["khat"],
+                    "khat_levels": result.khat,
+                    "evpi": base.details["raw"],
+                    "levels": float(result.levels),
+                    "remainder": result.remainder,
+                    "replicate_se": replicate_se,
+                }
+            ),
+            flag=f"{flag}; the interval is bounds that do not rely on the tail",
+        )
     return _estimate(
         raw,
         se,
         pool.size + levels.cost,
         quantile,
         flag=flag,
+        bounded=0.0,
         khat=base.details["khat"],
         khat_levels=result.khat,
         evpi=base.details["raw"],
@@ -1268,6 +1326,7 @@ def evppi_group(
 @dataclass(frozen=True)
 class _MLMCResult:
     correction: np.ndarray  # (R,) per replicate: sum of level means, top level extrapolated
+    truncated: np.ndarray  # (R,) per replicate: sum of level means up to the top, as drawn
     levels: int
     alpha: float
     beta: float
@@ -1421,7 +1480,16 @@ def _mlmc(
             if why and k - limit > excess:
                 flag, excess = why, k - limit
     return _MLMCResult(
-        correction, top, alpha, beta, remainder, math.sqrt(mlmc_var), eps_eff, khat, flag
+        correction,
+        means.sum(axis=1),
+        top,
+        alpha,
+        beta,
+        remainder,
+        math.sqrt(mlmc_var),
+        eps_eff,
+        khat,
+        flag,
     )
 
 
@@ -1477,17 +1545,20 @@ def nested_value_of_information_table(
     settings = settings or NestedSettings()
     pool = draw_pool(problem, settings, seed)
     rows = [("EVPI", "evpi", evpi_from_pool(pool))]
-    for name in problem.names:
-        rows.append(
-            (name, "parameter", evppi_parameter(problem, name, settings=settings, pool=pool))
-        )
+    singles = {
+        name: evppi_parameter(problem, name, settings=settings, pool=pool)
+        for name in problem.names
+    }
+    rows += [(name, "parameter", estimate) for name, estimate in singles.items()]
     known = set(problem.names)
     for group, members in groups.items():
         present = [m for m in dict.fromkeys(members) if m in known]
         if not present:
             logger.info("group %r left out: none of %s is an uncertain input", group, members)
             continue
-        estimate = evppi_group(problem, present, seed=seed, settings=settings, pool=pool)
+        estimate = evppi_group(
+            problem, present, seed=seed, settings=settings, pool=pool, singles=singles
+        )
         rows.append((str(group), "group", estimate))
     table = pd.DataFrame(
         [
