@@ -31,6 +31,7 @@ from agi_interventions.voi.nested import (
     evpi,
     evppi_group,
     evppi_parameter,
+    lognormal_tilt,
     nested_value_of_information_table,
     problem_from_worldview,
 )
@@ -490,6 +491,93 @@ def test_groups_get_bounds_where_the_pools_gains_have_too_heavy_a_tail(seed):
     # without the singles, the group computes them itself, to the same bounds
     alone = evppi_group(problem, ["Y", "W"], seed=seed, settings=SMALL, pool=pool)
     assert (alone.ci_low, alone.ci_high, alone.value) == (group.ci_low, group.ci_high, group.value)
+
+
+def test_a_tilt_keeps_every_mean_and_bounds_its_weights():
+    sigma = 2.0
+    mean = math.exp(sigma**2 / 2)
+    tilt = lognormal_tilt(sigma, mean)
+    assert tilt is not None and lognormal_tilt(0.9, 1.0) is None
+    rng = np.random.default_rng(5)
+    x = tilt.draw(np.exp(sigma * rng.standard_normal(1 << 20)), rng)
+    w = np.exp(tilt.log_weight(x))
+    # importance weights p / q: mean 1, and the weighted mean of the input is its prior mean
+    assert abs(w.mean() - 1.0) < 4 * w.std() / math.sqrt(w.size)
+    assert abs((w * x).mean() / mean - 1.0) < 4 * (w * x).std() / mean / math.sqrt(x.size)
+    assert w.max() <= 1.0 / (1.0 - tilt.share) and (w * x).max() <= mean / tilt.share
+    # the same check for a function of the input: P(X > 10) under the prior
+    tail = (w * (x > 10.0)).mean()
+    assert abs(tail - stats.norm.sf(math.log(10.0) / sigma)) < 0.002
+
+
+def test_worldview_lognormals_with_a_heavy_tail_are_tilted():
+    heavy = load_worldview(ROOT / "config" / "priors" / "heavy_tailed.yaml")
+    problem = problem_from_worldview(heavy, heavy.complete)
+    lognormal = {n for n in problem.names if heavy.priors[n].family == "lognormal"}
+    sigma = {n: float(heavy.priors[n].dist.kwds["s"]) for n in lognormal}
+    assert set(problem.tilts) == {n for n in lognormal if sigma[n] >= 1.0} != set()
+    for name, tilt in problem.tilts.items():
+        assert tilt.scale == pytest.approx(math.exp(sigma[name] ** 2))
+        assert tilt.mean == pytest.approx(float(heavy.priors[name].dist.mean()))
+    baseline = load_worldview(BASELINE)
+    assert problem_from_worldview(baseline, baseline.complete).tilts == {}
+    # with the tilt off, the pool is the prior pool of the same seed, bit for bit
+    untilted = dataclasses.replace(problem, tilts={})
+    small = NestedSettings(pool=1 << 12, replicates=4, inner=1 << 10, max_level=8)
+    off = draw_pool(problem, dataclasses.replace(small, tilt=False), seed=3)
+    plain = draw_pool(untilted, small, seed=3)
+    assert np.array_equal(off.option_values, plain.option_values) and not off.log_weights
+    on = draw_pool(problem, small, seed=3)
+    assert set(on.log_weights) == set(problem.tilts)
+
+
+def _share_times_lognormal(sigma: float) -> tuple[NestedProblem, float, float]:
+    """``V1 = Y X - c`` against 0 with ``X`` lognormal (tilted) and ``Y`` uniform.
+
+    EVPI is ``int_0^1 E (y X - c)^+ dy`` (a Black–Scholes call in ``y``); the EVPPI of
+    ``{Y, W}`` (``W`` plays no part) is ``(m - c)^2 / (2 m)``, ``m = E X``, ``c = 0.6 m``.
+    """
+    m = math.exp(sigma**2 / 2)
+    c = 0.6 * m
+
+    def sample(names: Sequence[str], n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+        draws = {"Y": rng.random, "X": lambda k: np.exp(sigma * rng.standard_normal(k))}
+        return {k: draws.get(k, rng.standard_normal)(n) for k in names}
+
+    def ppf(name: str, u: np.ndarray) -> np.ndarray:
+        z = stats.norm.ppf(u)
+        return {"Y": u, "X": np.exp(sigma * z)}.get(name, z)
+
+    def values(x: Mapping[str, np.ndarray]) -> np.ndarray:
+        v = x["Y"] * x["X"] - c
+        return np.column_stack([np.zeros_like(v), v])
+
+    def call(y: float) -> float:
+        d1 = (math.log(y / c) + sigma**2) / sigma
+        return y * m * stats.norm.cdf(d1) - c * stats.norm.cdf(d1 - sigma)
+
+    ys, weights = np.polynomial.legendre.leggauss(200)
+    evpi_truth = 0.5 * float(weights @ [call(0.5 * (y + 1.0)) for y in ys])
+    tilts = {"X": lognormal_tilt(sigma, m)}
+    problem = NestedProblem(("X", "Y", "W"), sample, ppf, values, tilts=tilts)
+    return problem, evpi_truth, (m - c) ** 2 / (2.0 * m)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_tilted_draws_narrow_the_evpi_and_group_intervals_around_the_truth(seed):
+    problem, evpi_truth, group_truth = _share_times_lognormal(2.0)
+    width = {}
+    for tilt in (True, False):
+        settings = dataclasses.replace(SMALL, tilt=tilt)
+        pool = draw_pool(problem, settings, seed=seed)
+        total = evpi(problem, seed=seed, settings=settings)
+        group = evppi_group(problem, ["Y", "W"], seed=seed, settings=settings, pool=pool)
+        if tilt:
+            assert total.ci_low <= evpi_truth <= total.ci_high, (total, evpi_truth)
+            assert group.ci_low <= group_truth <= group.ci_high, (group, group_truth)
+        width[tilt] = (total.ci_high - total.ci_low, group.ci_high - group.ci_low)
+    assert width[True][0] < width[False][0] / 3
+    assert width[True][1] < width[False][1] / 2
 
 
 def test_light_tailed_estimates_are_not_flagged():

@@ -58,6 +58,13 @@ option values, split into independent replicate pools.
   pools; the standard error is the spread of the replicate estimates, so it includes the
   variability of the pools. See ``docs/nested_evppi.md``.
 
+Heavy tails. An input whose prior is a lognormal with ``sigma >= 1`` has a mean carried by
+rare draws. The pool draws such inputs from a defensive mixture of the prior and the
+size-biased prior (:class:`Tilt`, importance sampling) and every mean over pool rows, inner or
+outer, is weighted by ``p / q`` (the weights are folded into the option values of the rows
+that drew the input; an input held at a quadrature node has weight 1). This leaves every
+estimator unbiased and bounds the terms the tail makes heavy.
+
 Reliability flag. Every estimate is a mean of per-draw quantities: the gains
 ``max_k V_k - V_k0`` (EVPI, and level 0 of a group), the antithetic differences ``Z_l`` of each
 level, or ``h`` (one input). Where the right tail of those draws is too heavy for a mean to be
@@ -110,6 +117,13 @@ IMMATERIAL_CROSSING = 0.01
 #: (light-tailed worldviews give values above 1 on levels with ~100 non-zero draws); such
 #: levels carry little of the estimate, and level 0 (the pool) is always judged.
 MIN_LEVEL_TAIL_DRAWS = 1000
+
+#: Lognormal inputs with at least this ``sigma`` are drawn from a :class:`Tilt` (relative
+#: variance ``exp(sigma^2) - 1`` of 1.7 and more: their means rest on rare draws).
+TILT_SIGMA = 1.0
+#: Share of the size-biased component in a :class:`Tilt` (a defensive mixture: the weights
+#: are at most ``1 / (1 - share)``).
+TILT_SHARE = 0.5
 
 SampleFn = Callable[[Sequence[str], int, np.random.Generator], Mapping[str, np.ndarray]]
 PpfFn = Callable[[str, np.ndarray], np.ndarray]
@@ -166,6 +180,54 @@ GAUSS_WEIGHTS[7] = _WG[3]
 
 
 @dataclass(frozen=True)
+class Tilt:
+    """Importance sampling of a positive input with a heavy right tail (Hesterberg, 1995).
+
+    The input is drawn from the defensive mixture ``q = (1 - share) p + share p*`` of its
+    prior ``p`` and the size-biased prior ``p*(x) = x p(x) / mean``, so draws from the tail,
+    which carry its mean, come often; every mean over draws is then a mean of the values
+    times the weight ``p / q = 1 / ((1 - share) + share x / mean)``. The weight is at most
+    ``1 / (1 - share)`` (an input that does not matter costs little variance) and a value
+    proportional to ``x`` times its weight is at most ``mean / share`` (a term linear in the
+    input loses its tail).
+
+    Attributes
+    ----------
+    scale
+        A draw of ``p*`` is ``scale`` times a draw of ``p`` (a lognormal with ``sigma``:
+        ``exp(sigma^2)``).
+    mean
+        The prior mean of the input.
+    share
+        Weight of ``p*`` in the mixture, in (0, 1).
+    """
+
+    scale: float
+    mean: float
+    share: float = TILT_SHARE
+
+    def __post_init__(self) -> None:
+        if not (self.scale >= 1.0 and self.mean > 0.0 and 0.0 < self.share < 1.0):
+            raise ValueError("Tilt: need scale >= 1, mean > 0 and 0 < share < 1")
+
+    def draw(self, prior_draws: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Turn prior draws into draws of the mixture (each scaled with probability share)."""
+        scaled = rng.random(prior_draws.shape) < self.share
+        return np.where(scaled, prior_draws * self.scale, prior_draws)
+
+    def log_weight(self, x: np.ndarray) -> np.ndarray:
+        """Return ``log(p / q)`` at draws ``x`` of the mixture."""
+        return -np.log((1.0 - self.share) + self.share * (x / self.mean))
+
+
+def lognormal_tilt(sigma: float, mean: float) -> Tilt | None:
+    """Return the :class:`Tilt` of a lognormal input with ``sigma >= TILT_SIGMA``, else None."""
+    if not (math.isfinite(sigma) and sigma >= TILT_SIGMA and math.isfinite(mean) and mean > 0):
+        return None
+    return Tilt(scale=math.exp(sigma * sigma), mean=mean)
+
+
+@dataclass(frozen=True)
 class NestedProblem:
     """A decision problem with independent uncertain inputs, as the estimators see it.
 
@@ -197,6 +259,9 @@ class NestedProblem:
         columns instead of deriving again. Valid for rows whose :attr:`batched` inputs are
         those of the captured rows: a group without any of them takes them, with the
         derived columns, from the pool's inner rows.
+    tilts
+        Continuous inputs the pool draws by importance sampling (:class:`Tilt`), when
+        :attr:`NestedSettings.tilt` is on; every estimate weights its draws accordingly.
     """
 
     names: tuple[str, ...]
@@ -208,6 +273,7 @@ class NestedProblem:
     batched: frozenset[str] = frozenset()
     capture: CaptureFn | None = None
     reuse: ReuseFn | None = None
+    tilts: Mapping[str, Tilt] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         names = tuple(str(n) for n in self.names)
@@ -232,6 +298,10 @@ class NestedProblem:
             support.setflags(write=False)
             probabilities.setflags(write=False)
             atoms[name] = (support, probabilities)
+        wrong = sorted(set(self.tilts) - (set(names) - set(self.atoms)))
+        if wrong:
+            raise ValueError(f"NestedProblem: tilts given for {wrong}, not continuous inputs")
+        object.__setattr__(self, "tilts", MappingProxyType(dict(self.tilts)))
         if (self.capture is None) != (self.reuse is None):
             raise ValueError("NestedProblem: give capture and reuse together, or neither")
         object.__setattr__(self, "names", names)
@@ -303,6 +373,8 @@ def problem_from_worldview(
     -------
     NestedProblem
         Inputs: the worldview's uncertain inputs; fixed ones are filled in before completion.
+        Lognormal inputs with ``sigma >= TILT_SIGMA`` get a :class:`Tilt`
+        (:func:`lognormal_tilt`).
     """
     from agi_interventions.model import marginal_values
 
@@ -328,11 +400,18 @@ def problem_from_worldview(
         out = marginal_values(complete(columns_of(inputs)))
         return np.column_stack([out[o] for o in options])
 
+    tilts = {}
+    for name in names:
+        prior = priors[name]
+        if getattr(prior, "family", "") == "lognormal":
+            tilt = lognormal_tilt(float(prior.dist.kwds["s"]), float(prior.dist.mean()))
+            if tilt is not None:
+                tilts[name] = tilt
     structure = getattr(worldview, "structure", None)
     batched = structure.costly_inputs & set(names) if structure is not None else frozenset()
     own = getattr(worldview, "complete", None)
     if structure is None or not structure.derivations_reusable or complete != own:
-        return NestedProblem(names, sample, ppf, values, atoms, options, batched)
+        return NestedProblem(names, sample, ppf, values, atoms, options, batched, tilts=tilts)
 
     def capture(inputs: Mapping[str, np.ndarray]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         derived: dict[str, dict[str, np.ndarray]] = {}
@@ -348,7 +427,9 @@ def problem_from_worldview(
         out = marginal_values(structure.complete(columns_of(inputs), given=given))
         return np.column_stack([out[o] for o in options])
 
-    return NestedProblem(names, sample, ppf, values, atoms, options, batched, capture, reuse)
+    return NestedProblem(
+        names, sample, ppf, values, atoms, options, batched, capture, reuse, tilts
+    )
 
 
 # --------------------------------------------------------------------------- settings, results
@@ -385,6 +466,9 @@ class NestedSettings:
         Samples per level in the first multilevel pass.
     theta
         Share of the mean square error allowed for bias (Giles' ``theta``).
+    tilt
+        Draw the problem's tilted inputs (:attr:`NestedProblem.tilts`) by importance
+        sampling; off, every input is drawn from its prior.
     """
 
     pool: int = 1 << 18
@@ -399,6 +483,7 @@ class NestedSettings:
     max_level: int = 13
     initial: int = 512
     theta: float = 0.25
+    tilt: bool = True
 
     def __post_init__(self) -> None:
         if self.replicates < 2:
@@ -578,18 +663,23 @@ class Pool:
     inputs
         Input name to ``(R, n)`` draws (row ``r``: replicate ``r``).
     option_values
-        ``(R, n, K)`` option values.
+        ``(R, n, K)`` option values, times the draw's importance weight where inputs are
+        tilted (so that every mean over draws is the prior mean).
     best
         Index of the option with the highest mean over the whole pool.
     derived
         What the problem's costly step derived for each draw (name to ``(R, n)``), where
         the problem can reuse it (:attr:`NestedProblem.capture`); else empty.
+    log_weights
+        For each tilted input (:class:`Tilt`), ``log(p / q)`` of its draws, ``(R, n)``; empty
+        when no input is tilted.
     """
 
     inputs: Mapping[str, np.ndarray]
     option_values: np.ndarray
     best: int
     derived: Mapping[str, np.ndarray] = field(default_factory=dict)
+    log_weights: Mapping[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def replicates(self) -> int:
@@ -610,6 +700,23 @@ class Pool:
         """Return the first ``m`` draws of an input over the pool (replicates in order)."""
         return self.inputs[name].reshape(-1)[:m]
 
+    def weights(self, names: Sequence[str], replicate: int, rows: np.ndarray) -> np.ndarray | None:
+        """Return the importance weights of some rows of a replicate for ``names``.
+
+        The product over the tilted ones among ``names``; None when none is (every weight 1).
+        """
+        tilted = [n for n in names if n in self.log_weights]
+        if not tilted:
+            return None
+        return np.exp(sum(self.log_weights[n][replicate][rows] for n in tilted))
+
+    def flat_weights(self, names: Sequence[str], m: int) -> np.ndarray | None:
+        """Return the importance weights of the first ``m`` draws (:meth:`flat`) for ``names``."""
+        tilted = [n for n in names if n in self.log_weights]
+        if not tilted:
+            return None
+        return np.exp(sum(self.log_weights[n].reshape(-1)[:m] for n in tilted))
+
 
 def draw_pool(problem: NestedProblem, settings: NestedSettings, seed: int) -> Pool:
     """Draw the pool: ``settings.pool`` joint draws in ``settings.replicates`` blocks.
@@ -626,10 +733,14 @@ def draw_pool(problem: NestedProblem, settings: NestedSettings, seed: int) -> Po
     Returns
     -------
     Pool
-        The draws and their option values.
+        The draws and their option values. Where the problem tilts inputs and
+        ``settings.tilt`` is on, those are drawn from their :class:`Tilt` (the same prior
+        draws, some scaled) and the option values carry the importance weights.
     """
     replicates, rows = settings.replicates, settings.pool // settings.replicates
+    tilts = problem.tilts if settings.tilt else {}
     blocks: dict[str, list[np.ndarray]] = {name: [] for name in problem.names}
+    log_weights: dict[str, list[np.ndarray]] = {name: [] for name in tilts}
     values = []
     derived: dict[str, list[np.ndarray]] = {}
     for r in range(replicates):
@@ -639,10 +750,15 @@ def draw_pool(problem: NestedProblem, settings: NestedSettings, seed: int) -> Po
             column = np.asarray(drawn[name], dtype=np.float64)
             if column.shape != (rows,):
                 raise ValueError(f"sample returned shape {column.shape} for {name}; ({rows},)")
+            if name in tilts:
+                column = tilts[name].draw(column, rng)
+                log_weights[name].append(tilts[name].log_weight(column))
             blocks[name].append(column)
         block_values, block_derived = _evaluate_chunked(
             problem, {n: blocks[n][-1] for n in problem.names}
         )
+        if tilts:
+            block_values = block_values * np.exp(sum(w[-1] for w in log_weights.values()))[:, None]
         values.append(block_values)
         for name, column in block_derived.items():
             derived.setdefault(name, []).append(column)
@@ -650,7 +766,14 @@ def draw_pool(problem: NestedProblem, settings: NestedSettings, seed: int) -> Po
     stacked = np.stack(values)
     best = int(np.argmax(stacked.reshape(-1, stacked.shape[-1]).mean(axis=0)))
     kept = {name: np.stack(columns) for name, columns in derived.items()}
-    return Pool(MappingProxyType(inputs), stacked, best, MappingProxyType(kept))
+    weights = {name: np.stack(columns) for name, columns in log_weights.items()}
+    return Pool(
+        MappingProxyType(inputs),
+        stacked,
+        best,
+        MappingProxyType(kept),
+        MappingProxyType(weights),
+    )
 
 
 def _evaluate_chunked(
@@ -776,6 +899,9 @@ class _SingleInput:
         half = self.m // 2
         self.subsets = [slice(0, self.m), slice(0, half), slice(half, self.m)]
         self.others = [{n: v[rows] for n, v in others.items()} for rows in self.subsets]
+        # importance weights of the inner draws (the input itself sits at quadrature nodes)
+        weights = pool.flat_weights(list(others), self.m)
+        self.weights = [None if weights is None else weights[rows, None] for rows in self.subsets]
         self.cost = 0
 
     def at(self, theta: float, subset: int = 0) -> np.ndarray:
@@ -785,7 +911,12 @@ class _SingleInput:
         size = rows.stop - rows.start
         inputs[self.name] = np.full(size, theta)
         self.cost += size
-        return self.problem.evaluate(inputs)
+        return self._weighted(self.problem.evaluate(inputs), subset)
+
+    def _weighted(self, f: np.ndarray, subset: int) -> np.ndarray:
+        """Option values of a subset's draws times their importance weights."""
+        weights = self.weights[subset]
+        return f if weights is None else f * weights
 
     def at_many(self, thetas: np.ndarray, subset: int = 0) -> list[np.ndarray]:
         """:meth:`at` at several values of the input: the same values, fewer model calls.
@@ -802,7 +933,7 @@ class _SingleInput:
         inputs[self.name] = np.repeat(np.asarray(thetas, dtype=np.float64), size)
         self.cost += size * count
         f = self.problem.evaluate(inputs)
-        return [f[i * size : (i + 1) * size] for i in range(count)]
+        return [self._weighted(f[i * size : (i + 1) * size], subset) for i in range(count)]
 
     def theta(self, z: np.ndarray) -> np.ndarray:
         """Return the input at normal scores ``z``: ``ppf(Phi(z))``."""
@@ -1147,10 +1278,24 @@ class _Levels:
             f = self.problem.evaluate_reusing(inputs, derived)
         else:
             f = self.problem.evaluate(inputs)
+        if self.pool.log_weights:
+            # an outer draw's weight (its tilted members) times each inner draw's (the others')
+            weights = np.concatenate(
+                [
+                    np.repeat(self._weight(self.members, r, outer), m)
+                    * self._weight(self.others, r, inner)
+                    for r, (outer, inner) in enumerate(picks)
+                ]
+            )
+            f = f * weights[:, None]
         self.cost += replicates * n * m
         return np.vstack(
             [self._differences(f[r * n * m : (r + 1) * n * m], m, n) for r in range(replicates)]
         )
+
+    def _weight(self, names: Sequence[str], replicate: int, rows: np.ndarray) -> np.ndarray:
+        weights = self.pool.weights(names, replicate, rows)
+        return np.ones(rows.size) if weights is None else weights
 
     @staticmethod
     def _differences(f: np.ndarray, m: int, n: int) -> np.ndarray:
