@@ -267,6 +267,45 @@ def test_fixed_margin_figures_keep_their_labels_inside_and_apart(values, worldvi
     _inside_and_apart(switching_curves(curves, switching))
 
 
+def test_constrained_figures_keep_their_labels_inside_the_canvas(values):
+    """Long axis labels are broken, and a power of ten goes into the label, not by it."""
+    from agi_interventions.report.decision_figures import evppi_bars
+    from agi_interventions.report.figures import alignment_channels
+
+    _inside_and_apart(alignment_channels(values))
+    from agi_interventions.report.figures import risk_bars
+    from agi_interventions.risk import risk_table
+
+    risk = risk_bars(risk_table(values[list(INTERVENTIONS)], seed=1, n_bootstrap=20))
+    _inside_and_apart(risk)
+    renderer = risk.canvas.get_renderer()
+    (ax,) = risk.axes
+    legend = risk.legends[0].get_window_extent(renderer)
+    assert legend.y0 >= ax.get_window_extent(renderer).y1 - 1  # above the bars, not on them
+    names = ["EVPI", "tractabilities", "landscape", "F_V", "p_V", "dpCV_daCV"]
+    value = np.array([1.84e-4, 5.9e-5, 4.2e-5, 2.7e-5, 5.2e-6, 3.4e-5])
+    voi = pd.DataFrame(
+        {
+            "name": names,
+            "kind": ["evpi", "group", "group", "parameter", "parameter", "parameter"],
+            "headline": value,
+            "headline_low": value * 0.9,
+            "headline_high": value * 1.1,
+            "method": "exact",
+            "resolved": True,
+        }
+    )
+    fig = evppi_bars(voi)
+    _inside_and_apart(fig)
+    for ax in fig.axes:
+        assert ax.get_xlabel() == "value of information (×10⁻⁴ marginal-value units)"
+        assert ax.xaxis.get_offset_text().get_text() == ""
+    widths = [p.get_width() for ax in fig.axes for p in ax.patches]
+    assert max(widths) == pytest.approx(0.59) and min(widths) == pytest.approx(0.052)
+    voi["headline"] = voi["headline_low"] = voi["headline_high"] = value * 1e4
+    assert evppi_bars(voi).axes[0].get_xlabel() == "value of information (marginal-value units)"
+
+
 def test_figure_png_is_png():
     assert figure_png(p_best_bars(make_ranking())).startswith(b"\x89PNG\r\n\x1a\n")
 

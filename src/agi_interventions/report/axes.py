@@ -74,7 +74,7 @@ def symlog_threshold(arrays: Iterable[np.ndarray], quantile: float = 0.05) -> fl
     return float(10.0 ** max(math.floor(math.log10(min(candidates))), floor))
 
 
-def symlog_label(what: str, threshold: float) -> str:
+def symlog_label(what: str, threshold: float, *, narrow: bool = False) -> str:
     """Axis label stating that the axis is symmetric-log, and its linear range.
 
     Parameters
@@ -83,16 +83,44 @@ def symlog_label(what: str, threshold: float) -> str:
         What the axis shows.
     threshold
         Linear threshold of the axis.
+    narrow
+        Break the scale over two lines, for a panel too narrow for it on one (a label wider
+        than its figure is cut off at the canvas's edge).
 
     Returns
     -------
     str
-        ``what`` and, on a second line, the scale.
+        ``what`` and, on the next line or two, the scale.
 
     """
-    return (
-        f"{what}\n(symmetric-log axis: linear within ±{fmt_num(threshold, 1)}, logarithmic beyond)"
-    )
+    scale = f"(symmetric-log axis: linear within ±{fmt_num(threshold, 1)},"
+    return f"{what}\n{scale}{chr(10) if narrow else ' '}logarithmic beyond)"
+
+
+def power_of_ten(values: Iterable[float], limits: tuple[int, int] = (-3, 3)) -> int:
+    """Exponent to show values in, like matplotlib's scientific tick labels, or 0.
+
+    Where the largest finite magnitude lies outside ``10^limits[0]`` to ``10^limits[1]``,
+    the axis shows the values divided by ``10^exponent`` and its label says so, instead of
+    matplotlib's offset text, which sits where a long axis label ends.
+
+    Parameters
+    ----------
+    values
+        The values the axis shows.
+    limits
+        Exponents between which values are shown as they are.
+
+    Returns
+    -------
+    int
+        ``floor(log10(max |value|))`` outside the limits; 0 inside them or without values.
+    """
+    finite = [abs(v) for v in values if math.isfinite(v) and v != 0.0]
+    if not finite:
+        return 0
+    exponent = math.floor(math.log10(max(finite)))
+    return exponent if not limits[0] <= exponent < limits[1] else 0
 
 
 def symlog_ticks(ax: Axes, threshold: float, lo: float, hi: float, max_ticks: int = 11) -> None:
@@ -312,7 +340,7 @@ def interval_plot(
         ax.plot([q50], [i], "o", color="white", mec="black", ms=6, zorder=5)
         ax.plot([x.mean()], [i], "D", color="black", ms=5, zorder=6)
     symlog_ticks(ax, threshold, lo, hi, max_ticks=9)
-    ax.set_xlabel(symlog_label("value per unit of alignment effort", threshold))
+    ax.set_xlabel(symlog_label("value per unit of alignment effort", threshold, narrow=True))
     ax.legend(
         handles=[
             Line2D([], [], color="0.3", lw=2.0, label="5%–95%"),

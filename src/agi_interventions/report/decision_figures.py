@@ -7,8 +7,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from agi_interventions.parameters import INTERVENTIONS, display
-from agi_interventions.report.axes import fixed_grid
-from agi_interventions.report.formatting import fmt_num
+from agi_interventions.report.axes import fixed_grid, power_of_ten
+from agi_interventions.report.formatting import fmt_num, superscript
 from agi_interventions.report.theme import INTERVENTION_COLORS, apply_theme
 
 
@@ -44,11 +44,18 @@ def evppi_bars(voi: pd.DataFrame, top: int = 15) -> Figure:
     height = 0.32 * max(max(len(frame) for _, frame in panels), 1) + 1.6
     fig = Figure(figsize=(10.5, height), layout="constrained")
     axes = fig.subplots(1, 2, sharex=True)
+    # values in units of a power of ten named in the axis label (no offset text by the label)
+    exponent = power_of_ten([evpi, *voi["headline"].to_numpy(dtype=np.float64)])
+    scale = 10.0**exponent
+    unit = "marginal-value units"
+    if exponent:
+        unit = f"×10{superscript(exponent)} {unit}"
     for ax, (title, frame) in zip(axes, panels, strict=True):
         y = np.arange(len(frame))
-        value = frame["headline"].to_numpy(dtype=np.float64)
-        low = frame["headline_low"].to_numpy(dtype=np.float64)
+        value = frame["headline"].to_numpy(dtype=np.float64) / scale
+        low = frame["headline_low"].to_numpy(dtype=np.float64) / scale
         high = np.minimum(frame["headline_high"].to_numpy(dtype=np.float64), 10 * max(evpi, 0))
+        high = high / scale
         whiskers = np.vstack([np.clip(value - low, 0, None), np.clip(high - value, 0, None)])
         resolved = frame["resolved"].astype(bool).to_numpy()
         ax.barh(
@@ -63,9 +70,9 @@ def evppi_bars(voi: pd.DataFrame, top: int = 15) -> Figure:
         ax.set_yticks(y, labels=[display(n) for n in frame["name"]])
         ax.set_ylim(len(frame) - 0.5, -0.5)
         if np.isfinite(evpi):
-            ax.axvline(evpi, color="C3", linestyle="--", linewidth=1.2)
+            ax.axvline(evpi / scale, color="C3", linestyle="--", linewidth=1.2)
             ax.text(
-                evpi,
+                evpi / scale,
                 0.01,
                 f"EVPI {fmt_num(evpi)} ",
                 color="C3",
@@ -75,9 +82,8 @@ def evppi_bars(voi: pd.DataFrame, top: int = 15) -> Figure:
                 transform=ax.get_xaxis_transform(),
             )
         ax.set_title(title)
-        ax.set_xlabel("value of information (marginal-value units)")
+        ax.set_xlabel(f"value of information ({unit})")
         ax.grid(axis="y", visible=False)
-        ax.ticklabel_format(axis="x", style="sci", scilimits=(-3, 3))
     return fig
 
 

@@ -465,11 +465,14 @@ def risk_bars(risk: pd.DataFrame) -> Figure:
     ax.set_yticks(np.arange(len(groups)), labels=labels)
     ax.set_ylim(len(groups) - 0.5, -0.5)
     ax.axvline(0.0, color="0.4", lw=0.8)
-    ax.set_xlabel("value ÷ largest absolute value under the rule (outlined: the rule's winner)")
-    ax.legend(
+    ax.set_xlabel("value ÷ largest absolute value under the rule\n(outlined: the rule's winner)")
+    # above the panel, across the figure: inside, it covered the bars of the last rules
+    fig.legend(
         handles=[Patch(color=INTERVENTION_COLORS[o], label=label(o)) for o in INTERVENTIONS],
-        loc="lower right",
+        loc="outside upper center",
+        ncols=len(INTERVENTIONS),
         fontsize="small",
+        frameon=False,
     )
     ax.grid(axis="y", visible=False)
     return fig

@@ -50,7 +50,12 @@ def fmt_num(x: Any, sig: int = 3) -> str:
         decimals = max(0, sig - 1 - math.floor(math.log10(abs(rounded))))
         return f"{rounded:,.{decimals}f}"
     mantissa, exponent = f"{value:.{sig - 1}e}".split("e")
-    return f"{mantissa}×10{str(int(exponent)).translate(_SUPERSCRIPT)}"
+    return f"{mantissa}×10{superscript(exponent)}"
+
+
+def superscript(n: int) -> str:
+    """Return an integer in unicode superscript digits (``-4`` as ``⁻⁴``)."""
+    return str(int(n)).translate(_SUPERSCRIPT)
 
 
 def fmt_pct(p: Any, sig: int = 3) -> str:
