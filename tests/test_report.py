@@ -258,8 +258,8 @@ def test_fixed_margin_figures_keep_their_labels_inside_and_apart(values, worldvi
     switching = pd.DataFrame(
         {
             "parameter": ["dpCV_daCV", "db_dFV"],
-            "switch_value": [0.0739, 0.812],
-            "switch_quantile": [0.9, 0.97],
+            "switch_value": [0.0739, 0.36412],
+            "switch_quantile": [0.9, 0.995],  # a label at the right edge stays inside
             "from": ["a_V", "a_V"],
             "to": ["a_CV", "a_CV"],
         }
@@ -273,6 +273,7 @@ def test_constrained_figures_keep_their_labels_inside_the_canvas(values):
     from agi_interventions.report.figures import alignment_channels
 
     _inside_and_apart(alignment_channels(values))
+    _inside_and_apart(p_best_bars(make_ranking()))
     from agi_interventions.report.figures import risk_bars
     from agi_interventions.risk import risk_table
 

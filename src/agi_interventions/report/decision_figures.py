@@ -132,11 +132,15 @@ def switching_curves(curves: pd.DataFrame, switching: pd.DataFrame) -> Figure:
             shown = shown.loc[shown["method"] == "exact"]
         for _, row in shown.iterrows():
             ax.axvline(row["switch_quantile"], color="0.2", linestyle=":", linewidth=1.2)
+            # the value beside its line, on the side with room (near the right edge: left)
+            left = row["switch_quantile"] > 0.8
+            value = fmt_num(row["switch_value"])
             ax.text(
                 row["switch_quantile"],
                 1.0,
-                f" {fmt_num(row['switch_value'])}",
+                f"{value} " if left else f" {value}",
                 transform=ax.get_xaxis_transform(),
+                ha="right" if left else "left",
                 va="top",
                 fontsize="small",
             )

@@ -334,7 +334,7 @@ def p_best_bars(ranking: pd.DataFrame) -> Figure:
     ax.set_xticks(np.linspace(0.0, 1.0, 6))
     ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.grid(axis="y", visible=False)
-    ax.set_xlabel("P(best): share of prior draws in which the intervention has the highest value")
+    ax.set_xlabel("P(best): share of prior draws in which\nthe intervention has the highest value")
     return fig
 
 
