@@ -705,17 +705,19 @@ class Pool:
 
         The product over the tilted ones among ``names``; None when none is (every weight 1).
         """
-        tilted = [n for n in names if n in self.log_weights]
-        if not tilted:
-            return None
-        return np.exp(sum(self.log_weights[n][replicate][rows] for n in tilted))
+        return self._weights(names, lambda log_w: log_w[replicate][rows])
 
     def flat_weights(self, names: Sequence[str], m: int) -> np.ndarray | None:
         """Return the importance weights of the first ``m`` draws (:meth:`flat`) for ``names``."""
+        return self._weights(names, lambda log_w: log_w.reshape(-1)[:m])
+
+    def _weights(
+        self, names: Sequence[str], rows: Callable[[np.ndarray], np.ndarray]
+    ) -> np.ndarray | None:
         tilted = [n for n in names if n in self.log_weights]
         if not tilted:
             return None
-        return np.exp(sum(self.log_weights[n].reshape(-1)[:m] for n in tilted))
+        return np.exp(sum(rows(self.log_weights[n]) for n in tilted))
 
 
 def draw_pool(problem: NestedProblem, settings: NestedSettings, seed: int) -> Pool:
@@ -1411,60 +1413,46 @@ def evppi_group(
     se = math.hypot(replicate_se, result.remainder)
     quantile = float(stats.t.ppf(0.975, replicates - 1))
     flag = "; ".join(f for f in (base.flag, result.flag) if f)
-    if base.flag:
-        known = dict(singles or {})
-        extra = 0  # evaluations of the single-input estimates made here
-        for name in members:
-            if name not in known:
-                known[name] = evppi_parameter(problem, name, settings=settings, pool=pool)
-                extra += known[name].cost - pool.size
-        truncated = evpi_r - result.truncated
-        low = max(0.0, *(known[name].ci_low for name in members))
-        high = float(truncated.mean() + quantile * truncated.std(ddof=1) / math.sqrt(replicates))
-        high = max(high, low)
-        logger.info(
-            "EVPPI of %s: bounds [%.3g, %.3g] instead of the multilevel interval",
-            ", ".join(members),
-            low,
-            high,
+    details = {
+        "khat": base.details["khat"],
+        "khat_levels": result.khat,
+        "evpi": base.details["raw"],
+        "levels": float(result.levels),
+        "alpha": result.alpha,
+        "beta": result.beta,
+        "remainder": result.remainder,
+        "replicate_se": replicate_se,
+        "mlmc_se": result.mlmc_se,
+        "target": result.target,
+    }
+    if not base.flag:
+        return _estimate(
+            raw, se, pool.size + levels.cost, quantile, flag=flag, bounded=0.0, **details
         )
-        return NestedEstimate(
-            value=min(max(raw, low), high),
-            se=max(se, (high - low) / (2.0 * quantile)),
-            ci_low=low,
-            ci_high=high,
-            cost=pool.size + levels.cost + extra,
-            details=MappingProxyType(
-                {
-                    "raw": raw,
-                    "bounded": 1.0,
-                    "khat": base.details["khat"],
-                    "khat_levels": result.khat,
-                    "evpi": base.details["raw"],
-                    "levels": float(result.levels),
-                    "remainder": result.remainder,
-                    "replicate_se": replicate_se,
-                }
-            ),
-            flag=f"{flag}; the interval is bounds that do not rely on the tail",
-        )
-    return _estimate(
-        raw,
-        se,
-        pool.size + levels.cost,
-        quantile,
-        flag=flag,
-        bounded=0.0,
-        khat=base.details["khat"],
-        khat_levels=result.khat,
-        evpi=base.details["raw"],
-        levels=float(result.levels),
-        alpha=result.alpha,
-        beta=result.beta,
-        remainder=result.remainder,
-        replicate_se=replicate_se,
-        mlmc_se=result.mlmc_se,
-        target=result.target,
+    known = dict(singles or {})
+    extra = 0  # evaluations of the single-input estimates made here
+    for name in members:
+        if name not in known:
+            known[name] = evppi_parameter(problem, name, settings=settings, pool=pool)
+            extra += known[name].cost - pool.size
+    truncated = evpi_r - result.truncated
+    low = max(0.0, *(known[name].ci_low for name in members))
+    high = float(truncated.mean() + quantile * truncated.std(ddof=1) / math.sqrt(replicates))
+    high = max(high, low)
+    logger.info(
+        "EVPPI of %s: bounds [%.3g, %.3g] instead of the multilevel interval",
+        ", ".join(members),
+        low,
+        high,
+    )
+    return NestedEstimate(
+        value=min(max(raw, low), high),
+        se=max(se, (high - low) / (2.0 * quantile)),
+        ci_low=low,
+        ci_high=high,
+        cost=pool.size + levels.cost + extra,
+        details=MappingProxyType({"raw": raw, "bounded": 1.0, **details}),
+        flag=f"{flag}; the interval is bounds that do not rely on the tail",
     )
 
 
