@@ -53,8 +53,13 @@ option values, split into independent replicate pools.
   ``m_L / (2^alpha - 1)`` is below ``sqrt(theta) eps`` (``theta = 1/4``; ``alpha``, ``beta``
   by regression on the levels), and not before the level means have passed their peak (they
   first grow with ``l`` in this model). ``EVPPI(S) = EVPI - sum_l mean(Z_l)``, with the
-  pool's EVPI as level 0; the geometric tail of the levels is subtracted too, and its size
-  counted in the standard error. Inner and outer draws are random rows of the replicate
+  pool's EVPI as level 0, or ``EVPPI(S) = E[P_b] - sum_{l>b} mean(Z_l)`` from a sampled
+  base level ``b`` (``P_b = max_k mu_k - mu_k0`` of the means over ``2^b`` inner draws),
+  whichever base needs fewer evaluations for the target: a group worth little of EVPI gets
+  a sampled base, as its gains are near zero once a few inner draws are averaged. The
+  geometric tail of the levels is subtracted too, and its size counted in the standard
+  error. Where the target costs more than the budget, the levels are found first and the
+  rest of the budget spent after. Inner and outer draws are random rows of the replicate
   pools; the standard error is the spread of the replicate estimates, so it includes the
   variability of the pools. See ``docs/nested_evppi.md``.
 
@@ -66,11 +71,12 @@ that drew the input; an input held at a quadrature node has weight 1). This leav
 estimator unbiased and bounds the terms the tail makes heavy.
 
 Reliability flag. Every estimate is a mean of per-draw quantities: the gains
-``max_k V_k - V_k0`` (EVPI, and level 0 of a group), the antithetic differences ``Z_l`` of each
-level, or ``h`` (one input). Where the right tail of those draws is too heavy for a mean to be
-estimated from them (the Pareto ``k_hat`` of :mod:`agi_interventions.tails` at or above
-:func:`agi_interventions.tails.khat_threshold`, 0.7 from about 2,000 draws on), the estimate's
-``flag`` says so and it must not support a statement; see :func:`_tail_check`.
+``max_k V_k - V_k0`` (EVPI, and a group's base: the pool, or a sampled level's ``P_b``), the
+antithetic differences ``Z_l`` of each level, or ``h`` (one input). Where the right tail of
+those draws is too heavy for a mean to be estimated from them (the Pareto ``k_hat`` of
+:mod:`agi_interventions.tails` at or above :func:`agi_interventions.tails.khat_threshold`, 0.7
+from about 2,000 draws on), the estimate's ``flag`` says so and it must not support a
+statement; see :func:`_tail_check`.
 
 Every function takes a seed and returns the same bytes for the same seed. Costs are counted
 in model evaluations (rows passed to the problem's ``values``).
@@ -115,7 +121,8 @@ IMMATERIAL_CROSSING = 0.01
 #: Fewest non-zero antithetic differences of a multilevel level for its tail to be judged.
 #: Below this the Pareto fit rests on a few dozen draws and its ``k_hat`` scatters widely
 #: (light-tailed worldviews give values above 1 on levels with ~100 non-zero draws); such
-#: levels carry little of the estimate, and level 0 (the pool) is always judged.
+#: levels carry little of the estimate, and the pool's gains are always judged (a sampled
+#: base's gains with fewer non-zero draws than this take the pool's verdict).
 MIN_LEVEL_TAIL_DRAWS = 1000
 
 #: Lognormal inputs with at least this ``sigma`` are drawn from a :class:`Tilt` (relative
@@ -461,7 +468,9 @@ class NestedSettings:
         pool); if the target needs more, the samples are scaled down and the achieved error
         is reported.
     min_level, max_level
-        Levels of the multilevel estimator (inner sample ``2^l``).
+        Levels of the multilevel estimator (inner sample ``2^l``): the first pass samples
+        levels ``1..min_level``; the top level is at most ``max_level`` and at most the
+        binary logarithm of the rows of one replicate pool (inner draws are pool rows).
     initial
         Samples per level in the first multilevel pass.
     theta
@@ -480,7 +489,7 @@ class NestedSettings:
     target: float = 0.02
     max_cost: int = 1 << 22
     min_level: int = 2
-    max_level: int = 13
+    max_level: int = 15
     initial: int = 512
     theta: float = 0.25
     tilt: bool = True
@@ -492,8 +501,6 @@ class NestedSettings:
             raise ValueError("pool must be a multiple of replicates, at least 2 rows each")
         if not 2 <= self.inner <= self.pool:
             raise ValueError("inner must lie between 2 and pool")
-        if (1 << self.max_level) > self.pool // self.replicates:
-            raise ValueError("2^max_level inner draws must fit in one replicate pool")
         if not 1 <= self.min_level <= self.max_level:
             raise ValueError("need 1 <= min_level <= max_level")
         if not 0.0 < self.theta < 1.0 or self.target <= 0.0 or self.z_max <= 0.0:
@@ -502,6 +509,11 @@ class NestedSettings:
             self.breaks
         ):
             raise ValueError("breaks must be increasing and inside (-z_max, z_max)")
+
+
+#: Fewest draws of a sampled base level of the multilevel estimator: its gains are mostly
+#: near zero with rare large ones, and a mean (and variance) of fewer misses them.
+MIN_BASE_DRAWS = 1 << 12
 
 
 #: Relative cost of a model evaluation (closed form = 1) the default settings are sized for:
@@ -1237,23 +1249,28 @@ class _Levels:
             and problem.batched.isdisjoint(members)
         )
 
-    def sample(self, level: int, n: int, rng: np.random.Generator) -> np.ndarray:
-        """``n`` draws of ``Z_l`` in each replicate pool: shape ``(R, n)``.
+    def sample(
+        self, level: int, n: int, rng: np.random.Generator
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``n`` draws of ``Z_l`` and of ``P_l`` in each replicate pool: two ``(R, n)`` arrays.
 
-        Every replicate's draws of a chunk go to the model in one call (a model with a fixed
-        cost per call, such as a derived game, pays it once per chunk).
+        ``Z_l`` is the antithetic difference; ``P_l = max_k mu_k - mu_k0`` the gain of the
+        means ``mu`` over all ``2^l`` inner draws of the same outer draw (``k0`` the pool's
+        best option). Every replicate's draws of a chunk go to the model in one call (a model
+        with a fixed cost per call, such as a derived game, pays it once per chunk).
         """
         m = 1 << level
         replicates = self.pool.replicates
         per_chunk = max(1, CHUNK_ROWS // (m * replicates))
-        out = np.empty((replicates, n))
+        z = np.empty((replicates, n))
+        p = np.empty((replicates, n))
         for start in range(0, n, per_chunk):
             count = min(per_chunk, n - start)
-            out[:, start : start + count] = self._chunk(m, count, rng)
-        return out
+            z[:, start : start + count], p[:, start : start + count] = self._chunk(m, count, rng)
+        return z, p
 
-    def _chunk(self, m: int, n: int, rng: np.random.Generator) -> np.ndarray:
-        """``n`` draws of ``Z_l`` in every replicate pool, from one model call: ``(R, n)``."""
+    def _chunk(self, m: int, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """``Z_l`` and ``P_l`` of ``n`` outer draws in every replicate, from one model call."""
         rows = self.pool.rows
         replicates = self.pool.replicates
         picks = [
@@ -1291,17 +1308,19 @@ class _Levels:
             )
             f = f * weights[:, None]
         self.cost += replicates * n * m
-        return np.vstack(
-            [self._differences(f[r * n * m : (r + 1) * n * m], m, n) for r in range(replicates)]
-        )
+        parts = [
+            self._differences(f[r * n * m : (r + 1) * n * m], m, n, self.pool.best)
+            for r in range(replicates)
+        ]
+        return np.vstack([z for z, _ in parts]), np.vstack([p for _, p in parts])
 
     def _weight(self, names: Sequence[str], replicate: int, rows: np.ndarray) -> np.ndarray:
         weights = self.pool.weights(names, replicate, rows)
         return np.ones(rows.size) if weights is None else weights
 
     @staticmethod
-    def _differences(f: np.ndarray, m: int, n: int) -> np.ndarray:
-        """Antithetic differences of ``n`` outer draws from their ``(n m, K)`` values."""
+    def _differences(f: np.ndarray, m: int, n: int, best: int) -> tuple[np.ndarray, np.ndarray]:
+        """``Z_l`` and ``P_l`` of ``n`` outer draws from their ``(n m, K)`` values."""
         k = f.shape[1]
         half = m // 2
         blocks = f.reshape(n, m, k) if f.flags.c_contiguous else f.T.reshape(k, n, m)
@@ -1313,7 +1332,11 @@ class _Levels:
             a = blocks[:, :, :half].mean(axis=2)
             b = blocks[:, :, half:].mean(axis=2)
             axis = 0
-        return 0.5 * (a.max(axis=axis) + b.max(axis=axis)) - (0.5 * (a + b)).max(axis=axis)
+        both = 0.5 * (a + b)
+        top = both.max(axis=axis)
+        z = 0.5 * (a.max(axis=axis) + b.max(axis=axis)) - top
+        p = top - (both[:, best] if axis == 1 else both[best])
+        return z, p
 
 
 def _regression_rate(values: np.ndarray, levels: np.ndarray) -> float:
@@ -1356,21 +1379,24 @@ def evppi_group(
     Returns
     -------
     NestedEstimate
-        ``EVPI - sum_l mean(Z_l)`` with the top level extrapolated; ``se`` is the spread of
-        the replicate estimates and the interval uses Student's t with ``R - 1`` degrees of
-        freedom; ``details`` has the levels, rates, the remaining-bias estimate, the
-        level-variance standard error (``mlmc_se``), ``khat`` of the pool's gains (level 0)
-        and the largest ``khat_levels`` of the levels with at least
-        :data:`MIN_LEVEL_TAIL_DRAWS` non-zero differences (NaN if none). Flagged where the
-        gains' tail or any such level's is too heavy for its mean (:func:`_tail_check`).
+        ``B - sum_l mean(Z_l)`` with the top level extrapolated, where the base ``B`` is the
+        pool's EVPI or the mean of a sampled level's gains ``P_b`` (see :func:`_mlmc`);
+        ``se`` is the spread of the replicate estimates and the interval uses Student's t
+        with ``R - 1`` degrees of freedom; ``details`` has the base level (``base_level``,
+        0 for the pool), the levels, rates, the remaining-bias estimate, the level-variance
+        standard error (``mlmc_se``), ``khat`` of the base's gains (the pool's where the
+        base is the pool or a sampled base has too few non-zero gains to judge) and the
+        largest ``khat_levels`` of the levels with at least :data:`MIN_LEVEL_TAIL_DRAWS`
+        non-zero differences (NaN if none). Flagged where the base's gains or any such
+        level's differences have too heavy a tail for their mean (:func:`_tail_check`).
 
     Notes
     -----
     .. _group-bounds:
 
-    Every level shares level 0, the pool's per-draw gains. Where their right tail is too
-    heavy for their mean (the EVPI row is flagged), the replicate spread misses the tail and
-    the extrapolated remainder is fitted to levels that have not yet met it, so the
+    Every level shares the base. Where the base's gains have a right tail too heavy for
+    their mean (the pool's: the EVPI row is flagged), the replicate spread misses the tail
+    and the extrapolated remainder is fitted to levels that have not yet met it, so the
     multilevel interval is not reported. The interval becomes two bounds that need neither:
     below, the largest lower end of the members' single-input intervals (EVPPI does not
     shrink when inputs join a group) and 0; above, the upper end of the estimate truncated
@@ -1405,18 +1431,24 @@ def evppi_group(
         pool.size,
         settings.target * base.details["raw"],
     )
-    per_replicate = evpi_r - result.correction
+    start = evpi_r if result.base == 0 else result.start
+    per_replicate = start - result.correction
     raw = float(per_replicate.mean())
     replicates = pool.replicates
     replicate_se = float(per_replicate.std(ddof=1) / math.sqrt(replicates))
     # the extrapolated remainder is uncertain by about its own size
     se = math.hypot(replicate_se, result.remainder)
     quantile = float(stats.t.ppf(0.975, replicates - 1))
-    flag = "; ".join(f for f in (base.flag, result.flag) if f)
+    # the base's gains: the pool's, or a sampled level's where enough of them can be judged
+    # (they are means of the same values over more inner draws: else the pool's verdict holds)
+    judged = result.base > 0 and math.isfinite(result.base_khat)
+    heavy = result.base_flag if judged else base.flag
+    flag = "; ".join(f for f in (heavy, result.flag) if f)
     details = {
-        "khat": base.details["khat"],
+        "khat": result.base_khat if judged else base.details["khat"],
         "khat_levels": result.khat,
         "evpi": base.details["raw"],
+        "base_level": float(result.base),
         "levels": float(result.levels),
         "alpha": result.alpha,
         "beta": result.beta,
@@ -1425,7 +1457,7 @@ def evppi_group(
         "mlmc_se": result.mlmc_se,
         "target": result.target,
     }
-    if not base.flag:
+    if not heavy:
         return _estimate(
             raw, se, pool.size + levels.cost, quantile, flag=flag, bounded=0.0, **details
         )
@@ -1435,7 +1467,7 @@ def evppi_group(
         if name not in known:
             known[name] = evppi_parameter(problem, name, settings=settings, pool=pool)
             extra += known[name].cost - pool.size
-    truncated = evpi_r - result.truncated
+    truncated = start - result.truncated
     low = max(0.0, *(known[name].ci_low for name in members))
     high = float(truncated.mean() + quantile * truncated.std(ddof=1) / math.sqrt(replicates))
     high = max(high, low)
@@ -1458,6 +1490,10 @@ def evppi_group(
 
 @dataclass(frozen=True)
 class _MLMCResult:
+    base: int  # 0: the pool's EVPI is the base; l > 0: the sampled P_l is
+    start: np.ndarray  # (R,) per replicate: mean of the sampled base level (0 for the pool)
+    base_khat: float  # k_hat of a sampled base's gains (NaN: the pool, or too few to judge)
+    base_flag: str  # a sampled base's gains have too heavy a tail
     correction: np.ndarray  # (R,) per replicate: sum of level means, top level extrapolated
     truncated: np.ndarray  # (R,) per replicate: sum of level means up to the top, as drawn
     levels: int
@@ -1478,133 +1514,179 @@ def _mlmc(
     n0: int,
     eps: float,
 ) -> _MLMCResult:
-    """Giles' MLMC driver for ``D = sum_{l>=1} E[Z_l]``, level 0 (the pool) fixed.
+    """Giles' MLMC driver for a group's EVPPI, from the pool's EVPI or from a sampled base.
 
     Follows ``mlmc.m`` / ``mlmc.py`` (Giles) and the EVPPI driver of Goda's group: samples
     per level ``N_l = sqrt(V_l / C_l) sum sqrt(V C) / var``, the regression estimates of
     ``alpha`` and ``beta``, the fix-up of small level means and variances, and a new level
     while the remaining bias ``max_i m_{L-i} 2^{-i alpha} / (2^alpha - 1)`` exceeds
-    ``sqrt(theta) eps``. The variance allowed to levels ``l >= 1`` is what the target leaves
-    beside level 0; if level 0 alone exceeds the target they get as much as level 0 has.
+    ``sqrt(theta) eps``.
 
-    The non-zero differences of every level are kept, and the right tail of each level with
-    at least :data:`MIN_LEVEL_TAIL_DRAWS` of them is judged (:func:`_tail_check`); the flag
-    names the level furthest beyond its threshold.
+    Budget. Where the samples the target asks of the levels so far cost more than the
+    evaluations left (``max_cost``), a new level gets a first sample of ``initial`` draws
+    instead, until the remaining bias is below its share or the top level is reached; only
+    then is the rest of the budget spent on the allocation, scaled down. (Spent level by
+    level as the target asks, the budget of a group whose levels decay slowly ran out before
+    its remainder could be judged.)
+
+    Base. Every draw on level ``l`` gives both the antithetic difference ``Z_l`` and the gain
+    ``P_l = max_k mu_k - mu_k0`` of the means over all its ``2^l`` inner draws. Once the
+    levels are known, the base is chosen (:func:`_choose_base`): the pool (level 0, its
+    ``EVPI`` already paid for, with the fixed variance ``v0 / n0``; the levels get what the
+    target leaves beside it, or as much as it has if it alone exceeds the target), or a level
+    ``b`` whose ``P_b`` is sampled like the levels above it, at least
+    :data:`MIN_BASE_DRAWS` times (``EVPPI = E[P_b] - sum_{l>b} E[Z_l]``), whichever needs
+    the fewest further evaluations for the target, or comes nearest to it within the cost
+    cap. A group worth little of EVPI has gains near zero once a few inner draws are
+    averaged, so a sampled base can have a small fraction of the variance of the pool's
+    gains; a group worth most of EVPI keeps the pool. Draws of levels below the base are not
+    used.
+
+    Tails. The non-zero draws of every level of differences used are kept, and the right tail
+    of each level with at least :data:`MIN_LEVEL_TAIL_DRAWS` of them is judged
+    (:func:`_tail_check`); the flag names the level furthest beyond its threshold. A sampled
+    base's gains are judged apart (``base_khat``, ``base_flag``; NaN and empty where fewer
+    than :data:`MIN_LEVEL_TAIL_DRAWS` are non-zero).
     """
     replicates = levels.pool.replicates
     theta = settings.theta
-    level = settings.min_level
+    max_level = min(settings.max_level, int(math.log2(levels.pool.rows)))
+    level = min(settings.min_level, max_level)
     count = np.zeros(level + 1, dtype=np.int64)  # per replicate
-    sums = np.zeros((replicates, level + 1))
-    squares = np.zeros(level + 1)
+    # per level: sums over the draws of Z_l (kind 0) and of P_l (kind 1)
+    sums = np.zeros((2, replicates, level + 1))
+    squares = np.zeros((2, level + 1))
+    first = -(-settings.initial // replicates)
     todo = np.zeros(level + 1, dtype=np.int64)
-    todo[1:] = -(-settings.initial // replicates)
+    todo[1:] = first
     alpha = beta = 0.5
-    var_levels = eps_eff = 0.0
-    nonzero: dict[int, list[np.ndarray]] = {}  # per level: the non-zero differences
-    for _ in range(200):
+    base, chosen, final, converged = 0, False, False, False
+    eps_eff = tolerance = eps
+    nonzero: dict[tuple[int, int], list[np.ndarray]] = {}  # (kind, level): non-zero draws
+    for _ in range(400):
         # a hard cap on the evaluations: scale what is still to do down to what is left
         planned = float(np.sum(todo * replicates * 2.0 ** np.arange(level + 1)))
         left = settings.max_cost - levels.cost
         if planned > left:
             todo = np.floor(todo * max(left, 0.0) / planned).astype(np.int64)
-            if not np.any(todo > 0):
-                logger.warning(
-                    "MLMC EVPPI of %s: stopped at the cost cap of %d evaluations (level %d)",
-                    ", ".join(levels.members),
-                    settings.max_cost,
-                    level,
-                )
-                break
         for ell in range(1, level + 1):
             if todo[ell] > 0:
-                z = levels.sample(ell, int(todo[ell]), rng)
-                nonzero.setdefault(ell, []).append(z[z > 0.0])
-                sums[:, ell] += z.sum(axis=1)
-                squares[ell] += float((z * z).sum())
+                for kind, d in enumerate(levels.sample(ell, int(todo[ell]), rng)):
+                    nonzero.setdefault((kind, ell), []).append(d[d > 0.0])
+                    sums[kind, :, ell] += d.sum(axis=1)
+                    squares[kind, ell] += float((d * d).sum())
                 count[ell] += todo[ell]
+        if final:
+            break
         n_total = count * replicates
-        ells = np.arange(level + 1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            ml = np.abs(sums.sum(axis=0) / n_total)
-            vl = np.maximum(squares / n_total - ml**2, 0.0) * n_total / np.maximum(n_total - 1, 1)
-        ml[0], vl[0] = 0.0, 0.0
-        for ell in range(1, level + 1):  # a level without samples yet (after the cost cap)
+        moments = _level_moments(sums, squares, n_total)
+        for ell in range(1, level + 1):  # a level without samples yet
             if n_total[ell] == 0:
-                ml[ell] = 0.0
-                vl[ell] = vl[ell - 1] / 2.0**beta
-        noise = np.sqrt(vl / np.maximum(n_total, 1))  # standard errors of the level means
-        for ell in range(2, level + 1):
+                moments[2, ell] = moments[2, ell - 1] / 2.0**beta
+                moments[3, ell] = moments[3, ell - 1]
+        level0 = 0.0 if base else v0 / n0
+        lowest = base + 1
+        ml, vl = _base_levels(moments, base)
+        for ell in range(lowest + 1, level + 1):
             ml[ell] = max(ml[ell], 0.5 * ml[ell - 1] / 2**alpha)
             vl[ell] = max(vl[ell], 0.5 * vl[ell - 1] / 2**beta)
-        upper = ells[max(1, level - 3) :]
+        ells = np.arange(level + 1)
+        upper = ells[max(lowest, level - 3) :]
         # the weak rate: at most 1, the rate Giles & Goda prove for the antithetic estimator
         # (a larger regression estimate on a few noisy levels would shrink the remainder)
         alpha = min(_regression_rate(ml[upper], upper.astype(float)), 1.0)
         beta = _regression_rate(vl[upper], upper.astype(float))
-        cost = 2.0**ells
-        level0 = v0 / n0
-        var_levels = (1.0 - theta) * eps**2 - level0
-        if var_levels < level0:
-            var_levels = level0
+        var_levels = max((1.0 - theta) * eps**2 - level0, level0)
         eps_eff = math.sqrt((level0 + var_levels) / (1.0 - theta))
-        needed = _allocation(vl, cost, var_levels, settings.max_cost, replicates)
-        todo = np.maximum(0, needed - count)
+        cost = 2.0**ells
+        todo = np.maximum(0, _allocation(vl, cost, var_levels, replicates) - count)
         todo[0] = 0
-        if levels.cost >= settings.max_cost:
-            logger.warning(
-                "MLMC EVPPI of %s: stopped at the cost cap of %d evaluations (level %d)",
-                ", ".join(levels.members),
-                settings.max_cost,
-                level,
-            )
+        if base:  # a sampled base has at least its fewest draws
+            todo[base] = max(todo[base], -(-MIN_BASE_DRAWS // replicates) - count[base])
+        # the asymptotic regime has begun where the level means have passed their peak and
+        # fallen clearly below half of it (before, the remainder cannot be extrapolated)
+        span = np.arange(min(3, level - base))
+        rem = float(np.max(ml[level - span] / 2.0 ** (span * alpha)) / (2.0**alpha - 1.0))
+        means = moments[0]
+        noise = math.sqrt(moments[2, level] / max(n_total[level], 1))
+        decaying = (
+            n_total[level] > 0
+            and means[level] < means[level - 1]
+            and means[level] + 2.0 * noise <= 0.5 * float(np.max(means[1:level], initial=0.0))
+        )
+        tolerance = math.sqrt(theta) * eps_eff
+        converged = decaying and rem <= tolerance
+        left = settings.max_cost - levels.cost
+        idle = bool(np.all(todo <= 0.01 * count))
+        over = float(np.sum(todo * replicates * cost)) > left
+        if left <= 0:
             break
-        if np.all(todo <= 0.01 * count):
-            span = np.arange(min(3, level))
-            rem = float(np.max(ml[level - span] / 2.0 ** (span * alpha)) / (2.0**alpha - 1.0))
-            # the asymptotic regime has begun: the level means have passed their peak and
-            # fallen clearly below half of it (before, the remainder cannot be extrapolated)
-            peak = float(np.max(ml[1:level]))
-            decaying = ml[level] < ml[level - 1] and ml[level] + 2.0 * noise[level] <= 0.5 * peak
-            if (decaying and rem <= math.sqrt(theta) * eps_eff) or level == settings.max_level:
-                if not decaying or rem > math.sqrt(theta) * eps_eff:
-                    logger.warning(
-                        "MLMC EVPPI of %s: remaining bias %.3g above %.3g at the top level %d",
-                        ", ".join(levels.members),
-                        rem,
-                        math.sqrt(theta) * eps_eff,
-                        level,
-                    )
-                break
+        if not (idle or over):
+            continue
+        if not (converged or level == max_level):
+            # a new level; where the budget cannot pay for the target at these levels, it
+            # gets a first sample and the budget waits for the levels to be known
             level += 1
             count = np.append(count, 0)
-            sums = np.column_stack([sums, np.zeros(replicates)])
-            squares = np.append(squares, 0.0)
-            vl = np.append(vl, vl[-1] / 2.0**beta)
-            cost = 2.0 ** np.arange(level + 1)
-            needed = _allocation(vl, cost, var_levels, settings.max_cost, replicates)
-            todo = np.maximum(0, needed - count)
-            todo[0] = 0
+            sums = np.concatenate([sums, np.zeros((2, replicates, 1))], axis=2)
+            squares = np.column_stack([squares, np.zeros(2)])
+            if over:
+                todo = np.zeros(level + 1, dtype=np.int64)
+                todo[level] = first
+            else:
+                vl = np.append(vl, vl[-1] / 2.0**beta)
+                todo = np.maximum(
+                    0, _allocation(vl, 2.0 ** np.arange(level + 1), var_levels, replicates) - count
+                )
+                todo[0] = 0
+            continue
+        if not chosen:
+            # the levels are known: the base, chosen once, for the rest of the budget
+            chosen = True
+            new = _choose_base(
+                moments[2], moments[3], n_total, v0 / n0, (1.0 - theta) * eps**2, left
+            )
+            if new != base:
+                base = new
+                todo[:] = 0
+                continue
+        if idle:
+            break
+        final = True  # spend what is left on the allocation, scaled down
+    if not converged:
+        logger.warning(
+            "MLMC EVPPI of %s: remaining bias not shown below %.3g at the top level %d "
+            "(%d of %d evaluations)",
+            ", ".join(levels.members),
+            tolerance,
+            level,
+            levels.cost,
+            settings.max_cost,
+        )
+    lowest = base + 1
+    level0 = 0.0 if base else v0 / n0
     # the top level is the highest one with samples (a level added at the cost cap has none)
-    top = max([ell for ell in range(1, len(count)) if count[ell] > 0], default=0)
-    means = sums[:, : top + 1] / count[: top + 1].clip(min=1)  # per-replicate level means
-    means[:, 0] = 0.0
+    top = max([ell for ell in range(lowest, len(count)) if count[ell] > 0], default=base)
     n_total = count[: top + 1] * replicates
-    level_means = np.abs(means.mean(axis=0))
-    level_vars = np.maximum(squares[: top + 1] / n_total.clip(min=1) - level_means**2, 0.0)
+    per_replicate = sums[:, :, : top + 1] / count[: top + 1].clip(min=1)
+    start = per_replicate[1, :, base] if base else np.zeros(replicates)
+    means = per_replicate[0].copy()  # the level differences' means per replicate
+    means[:, :lowest] = 0.0
+    moments = _level_moments(sums[:, :, : top + 1], squares[:, : top + 1], n_total)
+    _, level_vars = _base_levels(moments, base)
     factor = 2.0**alpha / (2.0**alpha - 1.0)
     correction = means[:, :top].sum(axis=1) + factor * means[:, top]
-    mlmc_var = v0 / n0 + float(np.sum(level_vars[1:] / n_total[1:].clip(min=1)))
+    mlmc_var = level0 + float(np.sum(level_vars[1:] / n_total[1:].clip(min=1)))
     # Giles' estimate of the remaining bias, from the last levels' (fixed-up) means
-    fixed = level_means.copy()
-    for ell in range(2, top + 1):
+    fixed = np.abs(means.mean(axis=0))
+    for ell in range(lowest + 1, top + 1):
         fixed[ell] = max(fixed[ell], 0.5 * fixed[ell - 1] / 2**alpha)
-    span = np.arange(min(3, top))
+    span = np.arange(min(3, top - base))
     remainder = float(np.max(fixed[top - span] / 2.0 ** (span * alpha), initial=0.0))
     remainder /= 2.0**alpha - 1.0
     khat, flag, excess = math.nan, "", -math.inf
-    for ell in sorted(nonzero):
-        draws = np.concatenate(nonzero[ell])
+    for ell in range(lowest, top + 1):
+        draws = np.concatenate(nonzero.get((0, ell), [np.empty(0)]))
         if draws.size < MIN_LEVEL_TAIL_DRAWS:
             continue
         k, limit, why = _tail_check(draws, f"the level-{ell} differences", nonzero=True)
@@ -1612,7 +1694,23 @@ def _mlmc(
             khat = k if math.isnan(khat) else max(khat, k)
             if why and k - limit > excess:
                 flag, excess = why, k - limit
+    base_khat, base_flag = math.nan, ""
+    if base:
+        draws = np.concatenate(nonzero[(1, base)])
+        if draws.size >= MIN_LEVEL_TAIL_DRAWS:
+            base_khat, _, base_flag = _tail_check(draws, f"the level-{base} gains", nonzero=True)
+    if base:
+        logger.info(
+            "MLMC EVPPI of %s: base level %d (2^%d inner draws)",
+            ", ".join(levels.members),
+            base,
+            base,
+        )
     return _MLMCResult(
+        base,
+        start,
+        base_khat,
+        base_flag,
         correction,
         means.sum(axis=1),
         top,
@@ -1626,8 +1724,101 @@ def _mlmc(
     )
 
 
+def _base_levels(moments: np.ndarray, base: int) -> tuple[np.ndarray, np.ndarray]:
+    """Level means and variances the driver works with for a base (0: the pool).
+
+    The means are those of the differences above the base; the variances those of the
+    differences above it and, at a sampled base ``b``, of ``P_b``.
+    """
+    ml, vl = moments[0].copy(), moments[2].copy()
+    ml[: base + 1], vl[: base + 1] = 0.0, 0.0
+    if base:
+        vl[base] = moments[3, base]
+    return ml, vl
+
+
+def _level_moments(sums: np.ndarray, squares: np.ndarray, n_total: np.ndarray) -> np.ndarray:
+    """``|mean|`` of ``Z_l`` and ``P_l``, then their variances: ``(4, L + 1)`` (0 where unsampled).
+
+    ``sums`` is ``(2, R, L + 1)`` (kinds, replicates, levels), ``squares`` ``(2, L + 1)`` and
+    ``n_total`` the draws per level over the replicates.
+    """
+    n = np.maximum(n_total, 1)
+    mean = np.abs(sums.sum(axis=1) / n)
+    var = np.maximum(squares / n - mean**2, 0.0) * n / np.maximum(n - 1, 1)
+    out = np.vstack([mean, var])
+    out[:, n_total == 0] = 0.0
+    return out
+
+
+def _choose_base(
+    var_differences: np.ndarray,
+    var_gains: np.ndarray,
+    done: np.ndarray,
+    fixed: float,
+    target: float,
+    budget: float,
+) -> int:
+    """Return the base of the multilevel estimator: 0 for the pool, else the level ``b``.
+
+    A base uses the levels of differences above it and, if it is a level ``b``, the gains
+    ``P_b`` (variance ``Var(P_b)``, cost ``C_b = 2^b``); with ``S = sum_l sqrt(V_l C_l)`` over
+    those, the optimal allocation ``N_l = sqrt(V_l / C_l) S / (target - fixed)`` reaches the
+    variance ``target`` (``fixed`` is the pool's variance, 0 for a sampled base). The base
+    chosen needs the fewest evaluations beyond those ``done`` to get there within the
+    ``budget``; if none can, it is the one with the least variance ``fixed + S^2 / C`` for
+    ``C`` the evaluations its levels have had and the budget. A level needs two levels of
+    differences above it; ties go to the pool.
+
+    Parameters
+    ----------
+    var_differences, var_gains
+        Variances of ``Z_l`` and ``P_l`` on levels ``0..L`` (entry 0 unused).
+    done
+        Draws made on each level.
+    fixed
+        Variance of the pool's EVPI.
+    target
+        Variance the levels are sized for.
+    budget
+        Evaluations left.
+
+    Returns
+    -------
+    int
+        0 or the level.
+    """
+    top = len(var_differences) - 1
+    cost = 2.0 ** np.arange(top + 1)
+
+    def plan(var: np.ndarray, floor: float, base: int) -> tuple[int, float]:
+        spread = float(np.sqrt(var * cost).sum())
+        left = target - floor
+        least = np.zeros(top + 1)
+        least[base] = MIN_BASE_DRAWS if base else 0.0
+        if left > 0.0:
+            wanted = np.maximum(np.sqrt(var / cost) * spread / left, least)
+            extra = float(np.sum(np.maximum(wanted - done, 0.0) * cost))
+            if extra <= budget:
+                return 0, extra
+        if float(np.sum(np.maximum(least - done, 0.0) * cost)) > budget:
+            return 2, math.inf
+        spent = float(np.sum(done * cost * (var > 0.0)))
+        return 1, floor + spread**2 / max(budget + spent, 1.0)
+
+    pooled = var_differences.copy()
+    pooled[0] = 0.0
+    plans = {0: plan(pooled, fixed, 0)}
+    for b in range(1, top - 1):
+        var = var_differences.copy()
+        var[:b] = 0.0
+        var[b] = var_gains[b]
+        plans[b] = plan(var, 0.0, b)
+    return min(plans, key=plans.__getitem__)
+
+
 def _allocation(
-    vl: np.ndarray, cost: np.ndarray, var_levels: float, max_cost: int, replicates: int
+    vl: np.ndarray, cost: np.ndarray, var_levels: float, replicates: int
 ) -> np.ndarray:
     """Return samples per replicate on each level for a variance ``var_levels`` (not level 0)."""
     weights = np.sqrt(vl[1:] * cost[1:])
@@ -1635,9 +1826,6 @@ def _allocation(
     if not (math.isfinite(total) and total > 0.0 and var_levels > 0.0):
         return np.zeros(len(vl), dtype=np.int64)
     n = np.sqrt(vl[1:] / cost[1:]) * total / var_levels
-    spent = float(np.sum(n * cost[1:]))
-    if spent > max_cost:
-        n *= max_cost / spent
     per_replicate = np.ceil(n / replicates).astype(np.int64)
     return np.concatenate([[0], per_replicate])
 
