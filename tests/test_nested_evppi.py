@@ -562,8 +562,8 @@ def test_the_levels_are_found_before_the_budget_is_spent():
     """A target dearer than the cap: the levels come first, the rest of the budget after.
 
     ``V1 = X / 2 + Y - 1`` against 0; the EVPPI of ``{X, W}`` is ``E max(X / 2 - 1, 0)``. Spent
-    level by level as the target asks, the cap ran out at level 7 with a remaining bias twice
-    its share (``sqrt(theta) eps``) of the error.
+    level by level as the target asks, the cap ran out at level 7 with a remaining bias of
+    1.6–2.4 times its share (``sqrt(theta) eps``) of the error.
     """
 
     def values(x: Mapping[str, np.ndarray]) -> np.ndarray:

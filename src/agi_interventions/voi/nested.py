@@ -1587,9 +1587,7 @@ def _mlmc(
         level0 = 0.0 if base else v0 / n0
         lowest = base + 1
         ml, vl = _base_levels(moments, base)
-        for ell in range(lowest + 1, level + 1):
-            ml[ell] = max(ml[ell], 0.5 * ml[ell - 1] / 2**alpha)
-            vl[ell] = max(vl[ell], 0.5 * vl[ell - 1] / 2**beta)
+        ml, vl = _fixed_up(ml, lowest, alpha), _fixed_up(vl, lowest, beta)
         ells = np.arange(level + 1)
         upper = ells[max(lowest, level - 3) :]
         # the weak rate: at most 1, the rate Giles & Goda prove for the antithetic estimator
@@ -1605,8 +1603,7 @@ def _mlmc(
             todo[base] = max(todo[base], -(-MIN_BASE_DRAWS // replicates) - count[base])
         # the asymptotic regime has begun where the level means have passed their peak and
         # fallen clearly below half of it (before, the remainder cannot be extrapolated)
-        span = np.arange(min(3, level - base))
-        rem = float(np.max(ml[level - span] / 2.0 ** (span * alpha)) / (2.0**alpha - 1.0))
+        rem = _remaining_bias(ml, base, level, alpha)
         means = moments[0]
         noise = math.sqrt(moments[2, level] / max(n_total[level], 1))
         decaying = (
@@ -1678,12 +1675,9 @@ def _mlmc(
     correction = means[:, :top].sum(axis=1) + factor * means[:, top]
     mlmc_var = level0 + float(np.sum(level_vars[1:] / n_total[1:].clip(min=1)))
     # Giles' estimate of the remaining bias, from the last levels' (fixed-up) means
-    fixed = np.abs(means.mean(axis=0))
-    for ell in range(lowest + 1, top + 1):
-        fixed[ell] = max(fixed[ell], 0.5 * fixed[ell - 1] / 2**alpha)
-    span = np.arange(min(3, top - base))
-    remainder = float(np.max(fixed[top - span] / 2.0 ** (span * alpha), initial=0.0))
-    remainder /= 2.0**alpha - 1.0
+    remainder = _remaining_bias(
+        _fixed_up(np.abs(means.mean(axis=0)), lowest, alpha), base, top, alpha
+    )
     khat, flag, excess = math.nan, "", -math.inf
     for ell in range(lowest, top + 1):
         draws = np.concatenate(nonzero.get((0, ell), [np.empty(0)]))
@@ -1699,7 +1693,6 @@ def _mlmc(
         draws = np.concatenate(nonzero[(1, base)])
         if draws.size >= MIN_LEVEL_TAIL_DRAWS:
             base_khat, _, base_flag = _tail_check(draws, f"the level-{base} gains", nonzero=True)
-    if base:
         logger.info(
             "MLMC EVPPI of %s: base level %d (2^%d inner draws)",
             ", ".join(levels.members),
@@ -1722,6 +1715,21 @@ def _mlmc(
         khat,
         flag,
     )
+
+
+def _fixed_up(values: np.ndarray, lowest: int, rate: float) -> np.ndarray:
+    """Giles' fix-up: above ``lowest``, each level at least half the one below over ``2^rate``."""
+    out = values.copy()
+    for ell in range(lowest + 1, len(out)):
+        out[ell] = max(out[ell], 0.5 * out[ell - 1] / 2**rate)
+    return out
+
+
+def _remaining_bias(means: np.ndarray, base: int, top: int, alpha: float) -> float:
+    """Giles' remaining bias ``max_{i<3} m_{L-i} 2^(-i alpha) / (2^alpha - 1)`` above ``base``."""
+    span = np.arange(min(3, top - base))
+    largest = float(np.max(means[top - span] / 2.0 ** (span * alpha), initial=0.0))
+    return largest / (2.0**alpha - 1.0)
 
 
 def _base_levels(moments: np.ndarray, base: int) -> tuple[np.ndarray, np.ndarray]:
