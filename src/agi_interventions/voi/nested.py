@@ -40,6 +40,14 @@ option values, split into independent replicate pools.
   is ``sd(h) / sqrt(M)``. The quadrature error is bounded by the sum over panels of
   ``|Kronrod - Gauss|``, and half the bias correction is counted as its uncertainty; the three
   add in quadrature.
+
+  The rule's value. The quadrature's best option as a step function of the input is a
+  decision rule; its value ``E[V_rule(theta) - V_k0]`` is a plain mean, one evaluation per
+  row, over pool rows the inner draws did not use (the input stratified over the ranges
+  where the rule differs from ``k0``), with its loss against the best rule removed by the
+  same antithetic step (the halves' rules). Its error (rows, the halves' spread, half the
+  correction) is independent of the inner one, and the two estimates are pooled by inverse
+  variance.
 * **A group, and EVPI** (:func:`evppi_group`): the multilevel Monte Carlo estimator of Giles &
   Goda (2019, "Decision-making under uncertainty: using MLMC for efficient estimation of
   EVPPI", Statistics and Computing 29) for ``D(S) = EVPI - EVPPI(S) =
@@ -118,6 +126,8 @@ CROSSING_XTOL = 1e-5
 #: standard error (:func:`_misplaced_best_bound`); the bound of every change left is added
 #: to the quadrature error.
 IMMATERIAL_CROSSING = 0.01
+#: Fewest pool rows left after a single input's inner draws for its rule to be valued on.
+MIN_RULE_ROWS = 1 << 12
 #: Fewest non-zero antithetic differences of a multilevel level for its tail to be judged.
 #: Below this the Pareto fit rests on a few dozen draws and its ``k_hat`` scatters widely
 #: (light-tailed worldviews give values above 1 on levels with ~100 non-zero draws); such
@@ -478,6 +488,12 @@ class NestedSettings:
     tilt
         Draw the problem's tilted inputs (:attr:`NestedProblem.tilts`) by importance
         sampling; off, every input is drawn from its prior.
+    rule_rows, max_rule_rows
+        Pool rows (after the inner draws) on which a single input's decision rule is valued
+        first, and at most (never more than the pool has).
+    rule_target
+        Rows are added to the first ones until the pooled single-input error would be at
+        most this share of the estimate (or of 2% of EVPI, if more).
     """
 
     pool: int = 1 << 18
@@ -493,6 +509,9 @@ class NestedSettings:
     initial: int = 512
     theta: float = 0.25
     tilt: bool = True
+    rule_rows: int = 1 << 16
+    max_rule_rows: int = 1 << 18
+    rule_target: float = 0.1
 
     def __post_init__(self) -> None:
         if self.replicates < 2:
@@ -503,6 +522,8 @@ class NestedSettings:
             raise ValueError("inner must lie between 2 and pool")
         if not 1 <= self.min_level <= self.max_level:
             raise ValueError("need 1 <= min_level <= max_level")
+        if not 1 <= self.rule_rows <= self.max_rule_rows or self.rule_target <= 0.0:
+            raise ValueError("need 1 <= rule_rows <= max_rule_rows and rule_target > 0")
         if not 0.0 < self.theta < 1.0 or self.target <= 0.0 or self.z_max <= 0.0:
             raise ValueError("need 0 < theta < 1, target > 0 and z_max > 0")
         if any(abs(b) >= self.z_max for b in self.breaks) or list(self.breaks) != sorted(
@@ -525,10 +546,11 @@ def budget_settings(relative_cost: float, *, allowance: float = COST_ALLOWANCE) 
     """Default settings, scaled down where one model evaluation costs more than the closed form.
 
     A variant that derives inputs from a game (:mod:`agi_interventions.game`) makes each
-    evaluation several times dearer; the pool, the inner sample and the multilevel budget
-    shrink by the ratio over ``allowance`` (in powers of two, never below :data:`MIN_POOL`
-    pool rows), so the step's time stays near that of the closed form and the standard errors,
-    which the table states, grow instead. The cost is the one the structure declares
+    evaluation several times dearer; the pool, the inner sample, the rows that value a single
+    input's rule and the multilevel budget shrink by the ratio over ``allowance`` (in powers
+    of two, never below :data:`MIN_POOL` pool rows), so the step's time stays near that of
+    the closed form and the standard errors, which the table states, grow instead. The cost
+    is the one the structure declares
     (:attr:`agi_interventions.structure.Structure.relative_cost`), never a timing, so the
     same configuration always gives the same settings and tables.
 
@@ -565,6 +587,8 @@ def budget_settings(relative_cost: float, *, allowance: float = COST_ALLOWANCE) 
         max_cost=max(defaults.max_cost >> (shrink + 2), 1 << 16),
         max_level=min(defaults.max_level, int(np.log2(per_replicate))),
         initial=max(defaults.initial >> shrink, 64),
+        rule_rows=max(defaults.rule_rows >> (shrink + 2), 1 << 10),
+        max_rule_rows=max(defaults.max_rule_rows >> (shrink + 2), 1 << 12),
     )
 
 
@@ -993,10 +1017,15 @@ def evppi_parameter(
     -------
     NestedEstimate
         ``2 Q_M - (Q_a + Q_b) / 2`` (antithetic bias correction, ``Q_a``, ``Q_b`` from the two
-        halves of the inner draws); ``se`` adds the inner (delta-method), quadrature and
-        bias-correction errors in quadrature; ``details`` has each part and ``khat`` of the
-        right tail of ``h`` (the per-inner-draw terms whose mean is ``Q_M``); flagged where
-        that tail is too heavy for the mean (:func:`_tail_check`).
+        halves of the inner draws), whose error adds the inner (delta-method), quadrature
+        and bias-correction errors in quadrature, pooled by inverse variance with the value
+        of the quadrature's decision rule on pool rows the inner draws did not use
+        (:func:`_rule_value`). ``details`` has each part (``nested``, ``nested_se``,
+        ``rule_value``, ``rule_se``, ``rule_rows``, ``rule_weight``, ``rule_khat``) and
+        ``khat`` of the right tail of ``h`` (the per-inner-draw terms whose mean is ``Q_M``);
+        flagged where that tail is too heavy for the mean (:func:`_tail_check`), and where the
+        rule's gains are too, if pooled (a flagged rule value is not pooled with an
+        unflagged quadrature estimate).
     """
     settings = settings or NestedSettings()
     if name not in problem.names:
@@ -1006,20 +1035,31 @@ def evppi_parameter(
             raise ValueError("give a seed or a pool")
         pool = draw_pool(problem, settings, seed)
     state = _SingleInput(problem, pool, name, min(settings.inner, pool.size))
-    if name in problem.atoms:
-        parts = _atoms(state, *problem.atoms[name])
-    else:
-        ends = [-settings.z_max, *settings.breaks, settings.z_max]
-        first = [state.panels_all(lo, hi) for lo, hi in itertools.pairwise(ends)]
-        parts = [
-            _quadrature(state, [p[subset] for p in first], subset, settings.refinements)
-            for subset in range(3)
-        ]
+    parts = _integrals(state, settings)
     full, half_a, half_b = parts
     correction = full.value - 0.5 * (half_a.value + half_b.value)
     corrected = full.value + correction
     inner_se = float(np.std(full.h, ddof=1) / math.sqrt(state.m))
     se = math.sqrt(inner_se**2 + full.quadrature**2 + (0.5 * correction) ** 2)
+    nested, nested_se = corrected, se
+    khat, _, flag = _tail_check(full.h, "the per-inner-draw gains h", nonzero=False)
+    # the rule's value only where the quadrature alone misses the target
+    target = _rule_target(nested, nested_se, pool, settings)
+    rule = _rule_value(state, pool, parts, settings, target) if target > 0 else None
+    pooled: dict[str, float] = {}
+    if rule is not None:
+        state.cost += rule.rows
+        pooled = {"rule_value": rule.value, "rule_se": rule.se, "rule_rows": float(rule.rows)}
+        pooled["rule_khat"] = rule.khat
+        if rule.flag and not flag:
+            # a reliable nested estimate is not pooled with an unreliable one
+            logger.info("EVPPI %s: the rule's value is not used (%s)", name, rule.flag)
+        elif rule.se > 0 and nested_se > 0:
+            weight = nested_se**2 / (nested_se**2 + rule.se**2)
+            corrected = (1.0 - weight) * nested + weight * rule.value
+            se = 1.0 / math.sqrt(1.0 / nested_se**2 + 1.0 / rule.se**2)
+            pooled["rule_weight"] = weight
+            flag = "; ".join(f for f in (flag, rule.flag) if f)
     logger.debug(
         "EVPPI %s: %.4g (uncorrected %.4g), se %.3g (inner %.3g, quadrature %.3g), "
         "crossings at z = %s",
@@ -1031,7 +1071,6 @@ def evppi_parameter(
         full.quadrature,
         ", ".join(f"{z:.3f}" for z in full.crossings),
     )
-    khat, _, flag = _tail_check(full.h, "the per-inner-draw gains h", nonzero=False)
     return _estimate(
         corrected,
         se,
@@ -1044,7 +1083,225 @@ def evppi_parameter(
         bias_correction=correction,
         halves_se=0.5 * abs(half_a.value - half_b.value),
         crossings=float(len(full.crossings)),
+        nested=nested,
+        nested_se=nested_se,
+        **pooled,
     )
+
+
+def _rule_target(nested: float, nested_se: float, pool: Pool, settings: NestedSettings) -> float:
+    """Return the standard error the rule's value needs for the pooled one's target.
+
+    The target is :attr:`NestedSettings.rule_target` times the nested estimate, or times 2%
+    of the pool's EVPI if that is more; 0 when the nested estimate meets it alone.
+    """
+    gains = pool.option_values.max(axis=2) - pool.option_values[..., pool.best]
+    goal = settings.rule_target * max(nested, 0.02 * float(gains.mean()))
+    if goal >= nested_se:
+        return 0.0
+    return 1.0 / math.sqrt(1.0 / goal**2 - 1.0 / nested_se**2)
+
+
+@dataclass(frozen=True)
+class _Segment:
+    """A range of the input (or an atom) on which every subset's rule is constant.
+
+    ``width`` is its prior probability, ``best`` the option of the rule of each subset
+    (whole, halves) on it, ``where`` the atom or the range's ends in normal scores.
+    """
+
+    width: float
+    best: np.ndarray
+    where: float | tuple[float, float]
+
+
+def _segments(
+    problem: NestedProblem, name: str, parts: Sequence[_Integral], k0: int
+) -> list[_Segment]:
+    """Return the segments of the input on which some subset's rule differs from ``k0``."""
+    if name in problem.atoms:
+        support, probs = problem.atoms[name]
+        found = [
+            _Segment(float(p), np.array([part.rule[i] for part in parts]), float(v))
+            for i, (v, p) in enumerate(zip(support, probs, strict=True))
+            if p > 0
+        ]
+    else:
+        ends = np.unique(np.concatenate([part.rule.ends for part in parts]))
+        bounds = np.concatenate([[-np.inf], ends, [np.inf]])
+        found = []
+        for lo, hi in itertools.pairwise(bounds):
+            inside = np.array([_inside(float(lo), float(hi))])
+            best = np.array([int(part.rule(inside)[0]) for part in parts])
+            # an upper tail's probability from the upper side: no cancellation far out
+            width = (
+                special.ndtr(-lo) - special.ndtr(-hi)
+                if lo > 0
+                else special.ndtr(hi) - special.ndtr(lo)
+            )
+            found.append(_Segment(float(width), best, (float(lo), float(hi))))
+    return [seg for seg in found if seg.width > 0 and np.any(seg.best != k0)]
+
+
+def _inside(low: float, high: float) -> float:
+    """Return a point of ``(low, high)`` (either end may be infinite)."""
+    if math.isinf(low) and math.isinf(high):
+        return 0.0
+    if math.isinf(low):
+        return high - 1.0
+    if math.isinf(high):
+        return low + 1.0
+    return 0.5 * (low + high)
+
+
+def _segment_gains(
+    problem: NestedProblem,
+    pool: Pool,
+    name: str,
+    segments: Sequence[_Segment],
+    counts: np.ndarray,
+    k0: int,
+    start: int,
+) -> list[np.ndarray]:
+    """Per segment, the gains ``V_rule - V_k0`` of each subset's rule, ``(count, 3)``.
+
+    The input is placed at the midpoints of ``count`` equal-probability strata of its
+    segment (an atom: at the atom); the other inputs are those of the pool's rows from
+    ``start`` on (flat order), importance-weighted where tilted.
+    """
+    others = [n for n in problem.names if n != name]
+    rows = slice(start, start + int(counts.sum()))
+    inputs = {n: pool.inputs[n].reshape(-1)[rows] for n in others}
+    thetas = []
+    for segment, count in zip(segments, counts, strict=True):
+        if isinstance(segment.where, float):
+            thetas.append(np.full(count, segment.where))
+            continue
+        low = segment.where[0]
+        offsets = (np.arange(count) + 0.5) / count * segment.width
+        if low > 0:  # from the upper side, as the width
+            thetas.append(problem.ppf(name, 1.0 - (special.ndtr(-low) - offsets)))
+        else:
+            thetas.append(problem.ppf(name, special.ndtr(low) + offsets))
+    inputs[name] = np.concatenate(thetas)
+    if problem.reuse is not None and pool.derived and name not in problem.batched:
+        # the costly step reads only the other inputs, which are the pool rows': reuse it
+        derived = {n: column.reshape(-1)[rows] for n, column in pool.derived.items()}
+        values = problem.evaluate_reusing(inputs, derived)
+    else:
+        values, _ = _evaluate_chunked(problem, inputs)
+    weights = pool.flat_weights(others, rows.stop)
+    if weights is not None:
+        values = values * weights[rows, None]
+    out, first = [], 0
+    for segment, count in zip(segments, counts, strict=True):
+        f = values[first : first + count]
+        first += count
+        out.append(f[:, segment.best] - f[:, [k0]])
+    return out
+
+
+@dataclass(frozen=True)
+class _RuleValue:
+    """The quadrature's decision rule valued on pool rows the inner draws did not use."""
+
+    value: float  # 2 P - (P_a + P_b) / 2, P the value of a subset's rule
+    se: float  # the rows', the halves' spread and half the loss correction, in quadrature
+    rows: int
+    khat: float
+    flag: str
+
+
+def _rule_value(
+    state: _SingleInput,
+    pool: Pool,
+    parts: Sequence[_Integral],
+    settings: NestedSettings,
+    target: float,
+) -> _RuleValue | None:
+    """Value the decision rules the quadrature found on rows it did not use.
+
+    ``P = E[V_rule(theta) - V_k0]`` (``k0`` the pool's best option) by stratified sampling of
+    the input over the segments where a rule differs from ``k0`` and the other inputs from
+    the pool's rows after the inner draws: first :attr:`NestedSettings.rule_rows` rows (at
+    most half of those left), then, where the standard error exceeds ``target``, as many
+    more as it needs, up to :attr:`NestedSettings.max_rule_rows` and the rows left. A rule
+    from ``M`` inner draws loses ``c / M`` against the best, so ``2 P - (P_a + P_b) / 2``
+    (the halves' rules) removes the loss as the antithetic correction removes the bias;
+    the spread ``|P_a - P_b| / sqrt(2)`` of the halves' values measures how much a rule's
+    value varies with the draws it was found from. None where no rule differs from ``k0``,
+    or fewer than :data:`MIN_RULE_ROWS` rows are left.
+    """
+    problem, name = state.problem, state.name
+    k0 = pool.best
+    segments = _segments(problem, name, parts, k0)
+    available = pool.size - state.m - 2 * len(segments)
+    if not segments or available < MIN_RULE_ROWS:
+        return None
+    widths = np.array([seg.width for seg in segments])
+
+    def counts(rows: int) -> np.ndarray:
+        return np.maximum(np.floor(rows * widths / widths.sum()).astype(int), 2)
+
+    gains = _segment_gains(
+        problem, pool, name, segments, counts(min(settings.rule_rows, available // 2)), k0, state.m
+    )
+    used = sum(len(g) for g in gains)
+    _, se = _stratified(widths, [_antithetic(g) for g in gains])
+    needed = math.ceil(used * (se / target) ** 2) if target > 0 else 0
+    extra = min(needed, settings.max_rule_rows, available) - used
+    if se > target and extra >= used:
+        more = _segment_gains(problem, pool, name, segments, counts(extra), k0, state.m + used)
+        gains = [np.concatenate(pair) for pair in zip(gains, more, strict=True)]
+    draws = [_antithetic(g) for g in gains]
+    value, rows_se = _stratified(widths, draws)
+    whole, half_a, half_b = (_stratified(widths, [g[:, i] for g in gains])[0] for i in range(3))
+    correction = whole - 0.5 * (half_a + half_b)
+    spread = abs(half_a - half_b) / math.sqrt(2.0)
+    se = math.sqrt(rows_se**2 + spread**2 + (0.5 * correction) ** 2)
+    khat, _, flag = _tail_check(np.concatenate(draws), "the rule's gains", nonzero=False)
+    return _RuleValue(value, se, sum(len(d) for d in draws), khat, flag)
+
+
+def _antithetic(gains: np.ndarray) -> np.ndarray:
+    """``2 g - (g_a + g_b) / 2`` of per-row gains ``(n, 3)`` of the whole and the halves."""
+    return 2.0 * gains[:, 0] - 0.5 * (gains[:, 1] + gains[:, 2])
+
+
+def _stratified(widths: np.ndarray, draws: Sequence[np.ndarray]) -> tuple[float, float]:
+    """Stratified mean ``sum_s width_s mean_s`` of per-segment draws and its standard error."""
+    means = np.array([d.mean() for d in draws])
+    variances = np.array([d.var(ddof=1) / len(d) for d in draws])
+    return float(widths @ means), float(math.sqrt(widths**2 @ variances))
+
+
+def _integrals(state: _SingleInput, settings: NestedSettings) -> list[_Integral]:
+    """Return the integrals of the inner draws and of each half (atoms: exact sums)."""
+    problem, name = state.problem, state.name
+    if name in problem.atoms:
+        return _atoms(state, *problem.atoms[name])
+    ends = [-settings.z_max, *settings.breaks, settings.z_max]
+    first = [state.panels_all(lo, hi) for lo, hi in itertools.pairwise(ends)]
+    return [
+        _quadrature(state, [p[subset] for p in first], subset, settings.refinements)
+        for subset in range(3)
+    ]
+
+
+@dataclass(frozen=True)
+class _Rule:
+    """The best estimated option as a step function of one input's normal score.
+
+    ``best[i]`` on ``(ends[i - 1], ends[i]]`` (``ends`` increasing), ``best[0]`` below
+    ``ends[0]`` and ``best[-1]`` above ``ends[-1]``.
+    """
+
+    ends: np.ndarray
+    best: np.ndarray
+
+    def __call__(self, z: np.ndarray) -> np.ndarray:
+        """Best option at each normal score."""
+        return self.best[np.searchsorted(self.ends, z, side="left")]
 
 
 @dataclass(frozen=True)
@@ -1055,6 +1312,7 @@ class _Integral:
     h: np.ndarray  # per inner draw: sum_i w_i (V_best(i) - V_k0)(theta_i, y_j)
     quadrature: float
     crossings: tuple[float, ...]
+    rule: _Rule | np.ndarray  # the best option: of the normal score, or at each atom
 
 
 def _atoms(state: _SingleInput, support: np.ndarray, probs: np.ndarray) -> list[_Integral]:
@@ -1073,8 +1331,13 @@ def _atoms(state: _SingleInput, support: np.ndarray, probs: np.ndarray) -> list[
         assert isinstance(h_all, np.ndarray) and isinstance(h_best, np.ndarray)
         k0 = int(np.argmax(h_all.mean(axis=0)))
         h = h_best - h_all[:, k0]
-        out.append(_Integral(float(h.mean()), h, 0.0, ()))
+        out.append(_Integral(float(h.mean()), h, 0.0, (), _atom_rule(values, rows)))
     return out
+
+
+def _atom_rule(values: Sequence[np.ndarray | None], rows: slice) -> np.ndarray:
+    """Return the best option at each atom (mean over the subset's rows; -1 if not drawn)."""
+    return np.array([-1 if f is None else int(np.argmax(f[rows].mean(axis=0))) for f in values])
 
 
 def _crossing(
@@ -1173,7 +1436,25 @@ def _quadrature(
     h_all = sum(p.h_all for p in panels)
     h = sum(p.h_best for p in panels) - h_all[:, k0]
     quadrature = float(sum(_panel_error(p, k0) for p in panels)) + immaterial
-    return _Integral(float(h.mean()), h, quadrature, tuple(cuts))
+    rule = _quadrature_rule(state, panels, cuts)
+    return _Integral(float(h.mean()), h, quadrature, tuple(cuts), rule)
+
+
+def _quadrature_rule(state: _SingleInput, panels: list[_Panel], cuts: Sequence[float]) -> _Rule:
+    """Return the best option at the quadrature's nodes as a step function of the input.
+
+    Between two nodes whose best options differ the step is at the located crossing where
+    there is one, else half-way in normal scores (a change too small to matter, see
+    :func:`_quadrature`).
+    """
+    z = np.concatenate([p.z for p in panels])
+    best = np.concatenate([p.best for p in panels])
+    ends = []
+    for i in np.flatnonzero(best[1:] != best[:-1]):
+        inside = [c for c in cuts if z[i] <= c <= z[i + 1]]
+        ends.append(inside[0] if inside else 0.5 * (z[i] + z[i + 1]))
+    keep = np.concatenate([[0], np.flatnonzero(best[1:] != best[:-1]) + 1])
+    return _Rule(np.array(ends, dtype=np.float64), best[keep])
 
 
 def _inner_se(panels: list[_Panel]) -> float:
