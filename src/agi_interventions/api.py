@@ -328,8 +328,9 @@ def evppi(
         (kind ``parameter`` or ``group``) with the value, its standard error and 95% interval
         and the ``method`` (``exact``: single inputs exact, groups and EVPI an outer Monte
         Carlo average of exact conditional means; ``nested``: nested Monte Carlo with the
-        multilevel correction, heavy lognormal inputs drawn by importance sampling, a
-        group's multilevel base chosen between the pool's EVPI and a sampled level of inner
+        multilevel correction, heavy lognormal inputs drawn by importance sampling, a single
+        input's quadrature pooled with the value of its decision rule on unused pool rows
+        where its own error exceeds 10% of its value, a group's multilevel base chosen between the pool's EVPI and a sampled level of inner
         means, and a group's interval replaced by bounds where the draws' tail defeats it,
         :mod:`agi_interventions.voi.nested`).
 
