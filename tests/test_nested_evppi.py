@@ -12,6 +12,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 from agi_interventions.exact import ExactEngine
@@ -255,6 +257,37 @@ def test_a_flagged_rule_value_is_not_pooled_with_a_reliable_estimate(monkeypatch
     assert not estimate.flag
     assert estimate.value == estimate.details["nested"]
     assert estimate.se == estimate.details["nested_se"]
+
+
+@given(
+    ends=st.lists(st.floats(-6.0, 6.0), min_size=0, max_size=4, unique=True),
+    bests=st.lists(st.integers(0, 2), min_size=15, max_size=15),
+    k0=st.integers(0, 2),
+)
+@settings(max_examples=60, deadline=None)
+def test_segments_cover_exactly_where_a_rule_differs_from_k0(ends, bests, k0):
+    """The segments' widths add up to the prior probability that some rule differs from k0.
+
+    Three step rules in normal scores (ends shifted per subset), against a count on a fine
+    grid of normal quantiles.
+    """
+    from agi_interventions.voi import nested
+
+    rules = []
+    for shift, offset in ((0.0, 0), (0.13, 5), (-0.21, 10)):
+        z = np.sort(np.array(ends, dtype=float) + shift)
+        rules.append(nested._Rule(z, np.array(bests[offset : offset + len(z) + 1])))
+    parts = [nested._Integral(0.0, np.zeros(2), 0.0, (), rule) for rule in rules]
+    problem = _noisy_problem(1.0)
+    segments = nested._segments(problem, "X", parts, k0)
+    grid = stats.norm.ppf((np.arange(200_000) + 0.5) / 200_000)
+    differs = np.any([rule(grid) != k0 for rule in rules], axis=0)
+    assert sum(seg.width for seg in segments) == pytest.approx(differs.mean(), abs=1e-4)
+    for seg in segments:
+        low, high = seg.where
+        inside = (grid > low) & (grid <= high)
+        if inside.any():
+            assert [int(rule(grid[inside][:1])[0]) for rule in rules] == list(seg.best)
 
 
 def test_groups_and_evpi_match_closed_forms():
