@@ -1436,12 +1436,12 @@ def _quadrature(
     h_all = sum(p.h_all for p in panels)
     h = sum(p.h_best for p in panels) - h_all[:, k0]
     quadrature = float(sum(_panel_error(p, k0) for p in panels)) + immaterial
-    rule = _quadrature_rule(state, panels, cuts)
+    rule = _quadrature_rule(panels, cuts)
     return _Integral(float(h.mean()), h, quadrature, tuple(cuts), rule)
 
 
-def _quadrature_rule(state: _SingleInput, panels: list[_Panel], cuts: Sequence[float]) -> _Rule:
-    """Return the best option at the quadrature's nodes as a step function of the input.
+def _quadrature_rule(panels: list[_Panel], cuts: Sequence[float]) -> _Rule:
+    """Return the best option at the quadrature's nodes as a step function of the normal score.
 
     Between two nodes whose best options differ the step is at the located crossing where
     there is one, else half-way in normal scores (a change too small to matter, see
