@@ -630,6 +630,32 @@ def test_voi_sentences_from_regression_intervals():
     )
 
 
+def test_voi_sentence_on_one_unresolved_belief_is_singular():
+    voi = _voi(
+        [
+            _regression("EVPI", 0.02, 0.018, 0.022),
+            _regression("F_V", 0.01, 0.008, 0.012),
+            _regression("p_V", 0.003, 0.0, 0.006),  # reaches zero
+        ]
+    )
+    sentences = value_of_information_sentences(voi, _ranking([-0.4, -0.5, -1.0]), reason="R")
+    assert sentences[2] == (
+        "For p_V the estimate is not resolved (its interval reaches 0 or is much wider than "
+        "the value), so it is not ranked."
+    )
+    tail = "heavy right tail of the per-inner-draw gains h (k_hat 0.74 >= 0.67, 1024 draws)"
+    flagged = [
+        ("EVPI", 0.02, 0.018, 0.022, "nested Monte Carlo", True, ""),
+        ("F_V", 0.01, 0.008, 0.012, "nested Monte Carlo", True, ""),
+        ("t", 0.003, 0.002, 0.004, "nested Monte Carlo", False, tail),
+    ]
+    sentences = value_of_information_sentences(_voi(flagged), _ranking([-0.4, -0.5, -1.0]))
+    assert (
+        "For t the estimate cannot be trusted at this sample size (the draws it rests on have "
+        "too heavy a tail), so it is not ranked."
+    ) in sentences
+
+
 def test_voi_unresolved_headline_is_not_stated_as_a_finding():
     voi = _voi(
         [

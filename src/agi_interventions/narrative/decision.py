@@ -125,14 +125,14 @@ def value_of_information_sentences(
     if len(unresolved):
         sentences.append(
             f"For {join([display(n) for n in unresolved['name']])} the estimate is not "
-            "resolved (its interval reaches 0 or is much wider than the value), so they are "
-            "not ranked."
+            "resolved (its interval reaches 0 or is much wider than the value), so "
+            f"{'they are' if len(unresolved) > 1 else 'it is'} not ranked."
         )
     if len(heavy):
         sentences.append(
             f"For {join([display(n) for n in heavy['name']])} the estimate cannot be trusted "
-            "at this sample size (the draws it rests on have too heavy a tail), so they are "
-            "not ranked."
+            "at this sample size (the draws it rests on have too heavy a tail), so "
+            f"{'they are' if len(heavy) > 1 else 'it is'} not ranked."
         )
     zero = [
         display(r["name"])
