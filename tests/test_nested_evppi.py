@@ -225,13 +225,8 @@ def test_a_rule_from_few_inner_draws_has_its_loss_corrected():
         parts = nested._integrals(state, settings)
         rule = nested._rule_value(state, pool, parts, settings, target=0.0)
         assert rule is not None
-        segments = nested._segments(problem, "X", parts, pool.best)
-        widths = np.array([seg.width for seg in segments])
-        counts = np.maximum((rule.rows * widths / widths.sum()).astype(int), 2)
-        gains = nested._segment_gains(problem, pool, "X", segments, counts, pool.best, state.m)
-        whole = nested._stratified(widths, [g[:, 0] for g in gains])[0]
         corrected.append(rule.value - truth)
-        uncorrected.append(whole - truth)
+        uncorrected.append(rule.uncorrected - truth)
         covered += abs(rule.value - truth) <= 1.96 * rule.se
     assert np.mean(uncorrected) < -0.005
     assert abs(np.mean(corrected)) < abs(np.mean(uncorrected)) / 3

@@ -1021,7 +1021,8 @@ def evppi_parameter(
         and bias-correction errors in quadrature, pooled by inverse variance with the value
         of the quadrature's decision rule on pool rows the inner draws did not use
         (:func:`_rule_value`). ``details`` has each part (``nested``, ``nested_se``,
-        ``rule_value``, ``rule_se``, ``rule_rows``, ``rule_weight``, ``rule_khat``) and
+        ``rule_value``, ``rule_uncorrected``, ``rule_se``, ``rule_rows``, ``rule_weight``,
+        ``rule_khat``) and
         ``khat`` of the right tail of ``h`` (the per-inner-draw terms whose mean is ``Q_M``);
         flagged where that tail is too heavy for the mean (:func:`_tail_check`), and where the
         rule's gains are too, if pooled (a flagged rule value is not pooled with an
@@ -1050,7 +1051,7 @@ def evppi_parameter(
     if rule is not None:
         state.cost += rule.rows
         pooled = {"rule_value": rule.value, "rule_se": rule.se, "rule_rows": float(rule.rows)}
-        pooled["rule_khat"] = rule.khat
+        pooled |= {"rule_uncorrected": rule.uncorrected, "rule_khat": rule.khat}
         if rule.flag and not flag:
             # a reliable nested estimate is not pooled with an unreliable one
             logger.info("EVPPI %s: the rule's value is not used (%s)", name, rule.flag)
@@ -1207,6 +1208,7 @@ class _RuleValue:
 
     value: float  # 2 P - (P_a + P_b) / 2, P the value of a subset's rule
     se: float  # the rows', the halves' spread and half the loss correction, in quadrature
+    uncorrected: float  # P of the whole sample's rule
     rows: int
     khat: float
     flag: str
@@ -1260,7 +1262,7 @@ def _rule_value(
     spread = abs(half_a - half_b) / math.sqrt(2.0)
     se = math.sqrt(rows_se**2 + spread**2 + (0.5 * correction) ** 2)
     khat, _, flag = _tail_check(np.concatenate(draws), "the rule's gains", nonzero=False)
-    return _RuleValue(value, se, sum(len(d) for d in draws), khat, flag)
+    return _RuleValue(value, se, whole, sum(len(d) for d in draws), khat, flag)
 
 
 def _antithetic(gains: np.ndarray) -> np.ndarray:
