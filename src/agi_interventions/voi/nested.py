@@ -92,6 +92,7 @@ in model evaluations (rows passed to the problem's ``values``).
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 import math
@@ -732,6 +733,13 @@ class Pool:
         """Draws in the whole pool."""
         return self.replicates * self.rows
 
+    @functools.cached_property
+    def gains(self) -> np.ndarray:
+        """Per draw, ``max_k V_k - V_k0`` (``k0`` the pool's best option): ``(R, n)``."""
+        gains = self.option_values.max(axis=2) - self.option_values[:, :, self.best]
+        gains.setflags(write=False)
+        return gains
+
     def flat(self, name: str, m: int) -> np.ndarray:
         """Return the first ``m`` draws of an input over the pool (replicates in order)."""
         return self.inputs[name].reshape(-1)[:m]
@@ -743,9 +751,9 @@ class Pool:
         """
         return self._weights(names, lambda log_w: log_w[replicate][rows])
 
-    def flat_weights(self, names: Sequence[str], m: int) -> np.ndarray | None:
-        """Return the importance weights of the first ``m`` draws (:meth:`flat`) for ``names``."""
-        return self._weights(names, lambda log_w: log_w.reshape(-1)[:m])
+    def flat_weights(self, names: Sequence[str], stop: int, start: int = 0) -> np.ndarray | None:
+        """Return the importance weights of draws ``start:stop`` in :meth:`flat` order."""
+        return self._weights(names, lambda log_w: log_w.reshape(-1)[start:stop])
 
     def _weights(
         self, names: Sequence[str], rows: Callable[[np.ndarray], np.ndarray]
@@ -850,7 +858,7 @@ def evpi_from_pool(pool: Pool) -> NestedEstimate:
         estimates' standard error too (``replicate_se``) and ``khat`` of the gains' right
         tail; flagged where that tail is too heavy for the mean (:func:`_tail_check`).
     """
-    gains = pool.option_values.max(axis=2) - pool.option_values[:, :, pool.best]
+    gains = pool.gains
     flat = gains.reshape(-1)
     n = flat.size
     raw = float(flat.mean())
@@ -1022,11 +1030,10 @@ def evppi_parameter(
         of the quadrature's decision rule on pool rows the inner draws did not use
         (:func:`_rule_value`). ``details`` has each part (``nested``, ``nested_se``,
         ``rule_value``, ``rule_uncorrected``, ``rule_se``, ``rule_rows``, ``rule_weight``,
-        ``rule_khat``) and
-        ``khat`` of the right tail of ``h`` (the per-inner-draw terms whose mean is ``Q_M``);
-        flagged where that tail is too heavy for the mean (:func:`_tail_check`), and where the
-        rule's gains are too, if pooled (a flagged rule value is not pooled with an
-        unflagged quadrature estimate).
+        ``rule_khat``) and ``khat`` of the right tail of ``h`` (the per-inner-draw terms whose
+        mean is ``Q_M``); flagged where that tail is too heavy for the mean
+        (:func:`_tail_check`), and where the rule's gains are too, if pooled (a flagged rule
+        value is not pooled with an unflagged quadrature estimate).
     """
     settings = settings or NestedSettings()
     if name not in problem.names:
@@ -1096,8 +1103,7 @@ def _rule_target(nested: float, nested_se: float, pool: Pool, settings: NestedSe
     The target is :attr:`NestedSettings.rule_target` times the nested estimate, or times 2%
     of the pool's EVPI if that is more; 0 when the nested estimate meets it alone.
     """
-    gains = pool.option_values.max(axis=2) - pool.option_values[..., pool.best]
-    goal = settings.rule_target * max(nested, 0.02 * float(gains.mean()))
+    goal = settings.rule_target * max(nested, 0.02 * float(pool.gains.mean()))
     if goal >= nested_se:
         return 0.0
     return 1.0 / math.sqrt(1.0 / goal**2 - 1.0 / nested_se**2)
@@ -1191,9 +1197,9 @@ def _segment_gains(
         values = problem.evaluate_reusing(inputs, derived)
     else:
         values, _ = _evaluate_chunked(problem, inputs)
-    weights = pool.flat_weights(others, rows.stop)
+    weights = pool.flat_weights(others, rows.stop, rows.start)
     if weights is not None:
-        values = values * weights[rows, None]
+        values = values * weights[:, None]
     out, first = [], 0
     for segment, count in zip(segments, counts, strict=True):
         f = values[first : first + count]
@@ -1700,7 +1706,7 @@ def evppi_group(
         return _estimate(0.0, 0.0, 0)
     if len(members) == len(problem.names):
         return base
-    gains = pool.option_values.max(axis=2) - pool.option_values[:, :, pool.best]
+    gains = pool.gains
     evpi_r = gains.mean(axis=1)
     if base.details["raw"] <= 0.0:  # one option is best in every draw
         return _estimate(0.0, 0.0, pool.size)
