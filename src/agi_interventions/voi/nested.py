@@ -48,6 +48,11 @@ option values, split into independent replicate pools.
   same antithetic step (the halves' rules). Its error (rows, the halves' spread, half the
   correction) is independent of the inner one, and the two estimates are pooled by inverse
   variance.
+
+  More inner draws. Where the pooled error is still above a fifth of the estimate (or of 2%
+  of EVPI, if more), both the quadrature and the rule are limited by how well ``M`` draws
+  place the switching points: the input is estimated again, from ``max_inner`` inner draws
+  (four times as many by default, at most half the pool), and that estimate is reported.
 * **A group, and EVPI** (:func:`evppi_group`): the multilevel Monte Carlo estimator of Giles &
   Goda (2019, "Decision-making under uncertainty: using MLMC for efficient estimation of
   EVPPI", Statistics and Computing 29) for ``D(S) = EVPI - EVPPI(S) =
@@ -98,7 +103,7 @@ import logging
 import math
 import zlib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -495,6 +500,10 @@ class NestedSettings:
     rule_target
         Rows are added to the first ones until the pooled single-input error would be at
         most this share of the estimate (or of 2% of EVPI, if more).
+    max_inner, inner_target
+        A single input whose error is still above ``inner_target`` times its estimate (or
+        2% of EVPI, if more) is estimated once more from ``max_inner`` inner draws (at most
+        half the pool, so that rows are left for its rule; never fewer than ``inner``).
     """
 
     pool: int = 1 << 18
@@ -513,6 +522,8 @@ class NestedSettings:
     rule_rows: int = 1 << 16
     max_rule_rows: int = 1 << 18
     rule_target: float = 0.1
+    max_inner: int = 1 << 17
+    inner_target: float = 0.2
 
     def __post_init__(self) -> None:
         if self.replicates < 2:
@@ -521,6 +532,8 @@ class NestedSettings:
             raise ValueError("pool must be a multiple of replicates, at least 2 rows each")
         if not 2 <= self.inner <= self.pool:
             raise ValueError("inner must lie between 2 and pool")
+        if self.max_inner < 2 or not self.inner_target > 0.0:
+            raise ValueError("need max_inner >= 2 and inner_target > 0")
         if not 1 <= self.min_level <= self.max_level:
             raise ValueError("need 1 <= min_level <= max_level")
         if not 1 <= self.rule_rows <= self.max_rule_rows or self.rule_target <= 0.0:
@@ -584,6 +597,7 @@ def budget_settings(relative_cost: float, *, allowance: float = COST_ALLOWANCE) 
     return NestedSettings(
         pool=pool,
         inner=max(defaults.inner >> (shrink + 2), 1 << 8),
+        max_inner=max(defaults.max_inner >> (shrink + 2), 1 << 10),
         refinements=1,
         max_cost=max(defaults.max_cost >> (shrink + 2), 1 << 16),
         max_level=min(defaults.max_level, int(np.log2(per_replicate))),
@@ -1033,7 +1047,10 @@ def evppi_parameter(
         ``rule_khat``) and ``khat`` of the right tail of ``h`` (the per-inner-draw terms whose
         mean is ``Q_M``); flagged where that tail is too heavy for the mean
         (:func:`_tail_check`), and where the rule's gains are too, if pooled (a flagged rule
-        value is not pooled with an unflagged quadrature estimate).
+        value is not pooled with an unflagged quadrature estimate). Where the error is above
+        :attr:`NestedSettings.inner_target` times the estimate (or 2% of EVPI, if more), all
+        of this again from :attr:`NestedSettings.max_inner` inner draws (``details["inner"]``
+        is the number used; ``cost`` counts both passes).
     """
     settings = settings or NestedSettings()
     if name not in problem.names:
@@ -1042,7 +1059,29 @@ def evppi_parameter(
         if seed is None:
             raise ValueError("give a seed or a pool")
         pool = draw_pool(problem, settings, seed)
-    state = _SingleInput(problem, pool, name, min(settings.inner, pool.size))
+    first = _single_estimate(problem, pool, name, min(settings.inner, pool.size), settings)
+    more = min(settings.max_inner, pool.size // 2)
+    scale = max(first.details["raw"], 0.02 * float(pool.gains.mean()))
+    if more <= first.details["inner"] or first.se <= settings.inner_target * scale:
+        return first
+    # the error exceeds its target share: once more, from more inner draws (the first pass's
+    # evaluations are counted, its estimate not used: the rule it found is the noisier one)
+    logger.info(
+        "EVPPI %s: se %.3g is %.0f%% of max(estimate, 2%% of EVPI); again with %d inner draws",
+        name,
+        first.se,
+        100.0 * first.se / scale,
+        more,
+    )
+    again = _single_estimate(problem, pool, name, more, settings)
+    return replace(again, cost=again.cost + first.cost)
+
+
+def _single_estimate(
+    problem: NestedProblem, pool: Pool, name: str, m: int, settings: NestedSettings
+) -> NestedEstimate:
+    """:func:`evppi_parameter` from the first ``m`` pool rows as inner draws."""
+    state = _SingleInput(problem, pool, name, m)
     parts = _integrals(state, settings)
     full, half_a, half_b = parts
     correction = full.value - 0.5 * (half_a.value + half_b.value)
@@ -1093,6 +1132,7 @@ def evppi_parameter(
         crossings=float(len(full.crossings)),
         nested=nested,
         nested_se=nested_se,
+        inner=float(state.m),
         **pooled,
     )
 
