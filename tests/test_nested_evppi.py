@@ -497,6 +497,7 @@ def test_nested_sizes_follow_the_declared_cost_not_a_timing():
     dear = budget_settings(16.0)
     assert dear.pool == NestedSettings().pool // 4
     assert dear.inner < NestedSettings().inner and dear.max_cost < NestedSettings().max_cost
+    assert dear.max_inner == dear.inner  # no second pass where the sizes were cut for cost
     assert Structure({"bargaining": 1.0}).relative_cost > Structure({}).relative_cost
 
 

@@ -562,8 +562,9 @@ def budget_settings(relative_cost: float, *, allowance: float = COST_ALLOWANCE) 
     A variant that derives inputs from a game (:mod:`agi_interventions.game`) makes each
     evaluation several times dearer; the pool, the inner sample, the rows that value a single
     input's rule and the multilevel budget shrink by the ratio over ``allowance`` (in powers
-    of two, never below :data:`MIN_POOL` pool rows), so the step's time stays near that of
-    the closed form and the standard errors, which the table states, grow instead. The cost
+    of two, never below :data:`MIN_POOL` pool rows), and no single input is estimated a
+    second time from more inner draws, so the step's time stays near that of the closed
+    form and the standard errors, which the table states, grow instead. The cost
     is the one the structure declares
     (:attr:`agi_interventions.structure.Structure.relative_cost`), never a timing, so the
     same configuration always gives the same settings and tables.
@@ -597,7 +598,8 @@ def budget_settings(relative_cost: float, *, allowance: float = COST_ALLOWANCE) 
     return NestedSettings(
         pool=pool,
         inner=max(defaults.inner >> (shrink + 2), 1 << 8),
-        max_inner=max(defaults.max_inner >> (shrink + 2), 1 << 10),
+        # no second pass of a single input: its cost is what the sizes were cut for
+        max_inner=max(defaults.inner >> (shrink + 2), 1 << 8),
         refinements=1,
         max_cost=max(defaults.max_cost >> (shrink + 2), 1 << 16),
         max_level=min(defaults.max_level, int(np.log2(per_replicate))),
