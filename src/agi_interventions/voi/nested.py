@@ -74,7 +74,10 @@ option values, split into independent replicate pools.
   error. Where the target costs more than the budget, the levels are found first and the
   rest of the budget spent after. Inner and outer draws are random rows of the replicate
   pools; the standard error is the spread of the replicate estimates, so it includes the
-  variability of the pools. See ``docs/nested_evppi.md``.
+  variability of the pools. Where inputs are heavy-tailed (tilted, below) the levels'
+  differences are skewed, and the driver, which sizes each level by its own draws, biases
+  their means low; there the estimate is made from levels drawn afresh, as many per level as
+  the driver chose (about twice the cost). See ``docs/nested_evppi.md``.
 
 Heavy tails. An input whose prior is a lognormal with ``sigma >= 1`` has a mean carried by
 rare draws. The pool draws such inputs from a defensive mixture of the prior and the
@@ -480,9 +483,9 @@ class NestedSettings:
     target
         Target root-mean-square error of a group's EVPPI, relative to the estimated EVPI.
     max_cost
-        Most model evaluations the multilevel estimator spends on one group (beyond the
-        pool); if the target needs more, the samples are scaled down and the achieved error
-        is reported.
+        Most model evaluations the multilevel driver spends on one group (beyond the pool;
+        where the levels are drawn afresh, :attr:`fresh_levels`, as many again); if the
+        target needs more, the samples are scaled down and the achieved error is reported.
     min_level, max_level
         Levels of the multilevel estimator (inner sample ``2^l``): the first pass samples
         levels ``1..min_level``; the top level is at most ``max_level`` and at most the
@@ -504,6 +507,12 @@ class NestedSettings:
         A single input whose error is still above ``inner_target`` times its estimate (or
         2% of EVPI, if more) is estimated once more from ``max_inner`` inner draws (at most
         half the pool, so that rows are left for its rule; never fewer than ``inner``).
+    fresh_levels
+        Make a group's multilevel estimate from draws taken afresh, as many per level as
+        the driver chose (:func:`_redrawn`): unbiased where the levels' differences are
+        skewed, at about twice the group's cost. None: where the pool draws any input by
+        importance sampling (:attr:`tilt` and a heavy-tailed input), whose levels are
+        skewed.
     """
 
     pool: int = 1 << 18
@@ -524,6 +533,7 @@ class NestedSettings:
     rule_target: float = 0.1
     max_inner: int = 1 << 17
     inner_target: float = 0.2
+    fresh_levels: bool | None = None
 
     def __post_init__(self) -> None:
         if self.replicates < 2:
@@ -1718,8 +1728,10 @@ def evppi_group(
         standard error (``mlmc_se``), ``khat`` of the base's gains (the pool's where the
         base is the pool or a sampled base has too few non-zero gains to judge) and the
         largest ``khat_levels`` of the levels with at least :data:`MIN_LEVEL_TAIL_DRAWS`
-        non-zero differences (NaN if none). Flagged where the base's gains or any such
-        level's differences have too heavy a tail for their mean (:func:`_tail_check`).
+        non-zero differences (NaN if none), and ``fresh_levels`` (1 where the levels were
+        drawn afresh, :attr:`NestedSettings.fresh_levels`). Flagged where the base's gains
+        or any such level's differences have too heavy a tail for their mean
+        (:func:`_tail_check`).
 
     Notes
     -----
@@ -1787,6 +1799,7 @@ def evppi_group(
         "replicate_se": replicate_se,
         "mlmc_se": result.mlmc_se,
         "target": result.target,
+        "fresh_levels": float(result.fresh),
     }
     if not heavy:
         return _estimate(
@@ -1835,6 +1848,7 @@ class _MLMCResult:
     target: float
     khat: float  # largest k_hat of the levels judged (NaN if none)
     flag: str  # the level whose tail is heaviest beyond its threshold, if any
+    fresh: bool  # the estimate is from draws taken afresh (:func:`_redrawn`)
 
 
 def _mlmc(
@@ -1872,6 +1886,10 @@ def _mlmc(
     averaged, so a sampled base can have a small fraction of the variance of the pool's
     gains; a group worth most of EVPI keeps the pool. Draws of levels below the base are not
     used.
+
+    Fresh draws. Where ``settings.fresh_levels`` (by default: where the pool has tilted
+    inputs), the base and the levels above it are drawn again, as many times each as the
+    driver drew them, and the estimate is made from those draws only (:func:`_redrawn`).
 
     Tails. The non-zero draws of every level of differences used are kept, and the right tail
     of each level with at least :data:`MIN_LEVEL_TAIL_DRAWS` of them is judged
@@ -1995,6 +2013,11 @@ def _mlmc(
     level0 = 0.0 if base else v0 / n0
     # the top level is the highest one with samples (a level added at the cost cap has none)
     top = max([ell for ell in range(lowest, len(count)) if count[ell] > 0], default=base)
+    fresh = settings.fresh_levels
+    if fresh is None:
+        fresh = bool(levels.pool.log_weights)
+    if fresh:
+        count, sums, squares, nonzero = _redrawn(levels, rng, count[: top + 1], base)
     n_total = count[: top + 1] * replicates
     per_replicate = sums[:, :, : top + 1] / count[: top + 1].clip(min=1)
     start = per_replicate[1, :, base] if base else np.zeros(replicates)
@@ -2045,7 +2068,39 @@ def _mlmc(
         eps_eff,
         khat,
         flag,
+        fresh,
     )
+
+
+def _redrawn(
+    levels: _Levels, rng: np.random.Generator, count: np.ndarray, base: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[tuple[int, int], list[np.ndarray]]]:
+    """Draw the base and the levels above it afresh, as many times as the driver did.
+
+    The driver sizes each level by its own draws: a level whose differences are skewed gets
+    more draws after a rare large one (its variance jumps, and more draws dilute it) and
+    stops early before one, so the mean of the draws it ends with is biased low, and the
+    group's EVPPI high. These draws' number is fixed before they are drawn, so their means
+    are unbiased. Levels below the base get none (they are not used).
+
+    Returns
+    -------
+    tuple
+        Draws per replicate per level (as ``count``), the sums ``(2, R, L + 1)`` and squares
+        ``(2, L + 1)`` of ``Z_l`` and ``P_l``, and the non-zero draws by ``(kind, level)``.
+    """
+    replicates = levels.pool.replicates
+    count = count.copy()
+    count[: max(base, 1)] = 0
+    sums = np.zeros((2, replicates, len(count)))
+    squares = np.zeros((2, len(count)))
+    nonzero: dict[tuple[int, int], list[np.ndarray]] = {}
+    for ell in np.flatnonzero(count):
+        for kind, d in enumerate(levels.sample(int(ell), int(count[ell]), rng)):
+            nonzero.setdefault((kind, int(ell)), []).append(d[d > 0.0])
+            sums[kind, :, ell] = d.sum(axis=1)
+            squares[kind, ell] = float((d * d).sum())
+    return count, sums, squares, nonzero
 
 
 def _fixed_up(values: np.ndarray, lowest: int, rate: float) -> np.ndarray:
