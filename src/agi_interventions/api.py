@@ -330,9 +330,11 @@ def evppi(
         Carlo average of exact conditional means; ``nested``: nested Monte Carlo with the
         multilevel correction, heavy lognormal inputs drawn by importance sampling, a single
         input's quadrature pooled with the value of its decision rule on unused pool rows
-        where its own error exceeds 10% of its value, a group's multilevel base chosen
-        between the pool's EVPI and a sampled level of inner means, and a group's interval
-        replaced by bounds where the draws' tail defeats it,
+        where its own error exceeds 10% of its value, and made again from four times the
+        inner draws where it still exceeds 20%, a group's multilevel base chosen between the
+        pool's EVPI and a sampled level of inner means, its levels drawn afresh where inputs
+        are heavy-tailed, and a group's interval replaced by bounds where the draws' tail
+        defeats it,
         :mod:`agi_interventions.voi.nested`).
 
     Raises

@@ -135,6 +135,8 @@ CROSSING_XTOL = 1e-5
 #: standard error (:func:`_misplaced_best_bound`); the bound of every change left is added
 #: to the quadrature error.
 IMMATERIAL_CROSSING = 0.01
+#: Share of EVPI below which a single input's error targets stop shrinking with its value.
+MATERIAL_SHARE = 0.02
 #: Fewest pool rows left after a single input's inner draws for its rule to be valued on.
 MIN_RULE_ROWS = 1 << 12
 #: Fewest non-zero antithetic differences of a multilevel level for its tail to be judged.
@@ -1073,7 +1075,7 @@ def evppi_parameter(
         pool = draw_pool(problem, settings, seed)
     first = _single_estimate(problem, pool, name, min(settings.inner, pool.size), settings)
     more = min(settings.max_inner, pool.size // 2)
-    scale = max(first.details["raw"], 0.02 * float(pool.gains.mean()))
+    scale = _error_scale(first.details["raw"], pool)
     if more <= first.details["inner"] or first.se <= settings.inner_target * scale:
         return first
     # the error exceeds its target share: once more, from more inner draws (the first pass's
@@ -1149,13 +1151,22 @@ def _single_estimate(
     )
 
 
+def _error_scale(estimate: float, pool: Pool) -> float:
+    """Return what a single input's error targets are shares of.
+
+    The estimate, or :data:`MATERIAL_SHARE` of the pool's EVPI if that is more (an input
+    worth less is not worth a precise estimate).
+    """
+    return max(estimate, MATERIAL_SHARE * float(pool.gains.mean()))
+
+
 def _rule_target(nested: float, nested_se: float, pool: Pool, settings: NestedSettings) -> float:
     """Return the standard error the rule's value needs for the pooled one's target.
 
     The target is :attr:`NestedSettings.rule_target` times the nested estimate, or times 2%
     of the pool's EVPI if that is more; 0 when the nested estimate meets it alone.
     """
-    goal = settings.rule_target * max(nested, 0.02 * float(pool.gains.mean()))
+    goal = settings.rule_target * _error_scale(nested, pool)
     if goal >= nested_se:
         return 0.0
     return 1.0 / math.sqrt(1.0 / goal**2 - 1.0 / nested_se**2)
@@ -1920,10 +1931,7 @@ def _mlmc(
             todo = np.floor(todo * max(left, 0.0) / planned).astype(np.int64)
         for ell in range(1, level + 1):
             if todo[ell] > 0:
-                for kind, d in enumerate(levels.sample(ell, int(todo[ell]), rng)):
-                    nonzero.setdefault((kind, ell), []).append(d[d > 0.0])
-                    sums[kind, :, ell] += d.sum(axis=1)
-                    squares[kind, ell] += float((d * d).sum())
+                _draw_level(levels, ell, int(todo[ell]), rng, sums, squares, nonzero)
                 count[ell] += todo[ell]
         if final:
             break
@@ -2096,11 +2104,28 @@ def _redrawn(
     squares = np.zeros((2, len(count)))
     nonzero: dict[tuple[int, int], list[np.ndarray]] = {}
     for ell in np.flatnonzero(count):
-        for kind, d in enumerate(levels.sample(int(ell), int(count[ell]), rng)):
-            nonzero.setdefault((kind, int(ell)), []).append(d[d > 0.0])
-            sums[kind, :, ell] = d.sum(axis=1)
-            squares[kind, ell] = float((d * d).sum())
+        _draw_level(levels, int(ell), int(count[ell]), rng, sums, squares, nonzero)
     return count, sums, squares, nonzero
+
+
+def _draw_level(
+    levels: _Levels,
+    level: int,
+    n: int,
+    rng: np.random.Generator,
+    sums: np.ndarray,
+    squares: np.ndarray,
+    nonzero: dict[tuple[int, int], list[np.ndarray]],
+) -> None:
+    """Draw ``n`` of ``Z_l`` and ``P_l`` per replicate; add them to the running sums.
+
+    ``sums`` ``(2, R, L + 1)`` and ``squares`` ``(2, L + 1)`` (kinds ``Z``, ``P``) gain the
+    draws' sums and sums of squares, ``nonzero[(kind, level)]`` their non-zero values.
+    """
+    for kind, d in enumerate(levels.sample(level, n, rng)):
+        nonzero.setdefault((kind, level), []).append(d[d > 0.0])
+        sums[kind, :, level] += d.sum(axis=1)
+        squares[kind, level] += float((d * d).sum())
 
 
 def _fixed_up(values: np.ndarray, lowest: int, rate: float) -> np.ndarray:
